@@ -98,6 +98,8 @@ struct NdjsonScanner::Plan {
   size_t first_constant_column = 0;
   int source_file_column = -1;
   int source_line_column = -1;
+  // Shared by every scan() of this scanner, so memory stays warm across calls.
+  std::shared_ptr<detail::BatchMemoryPool> memory;
 };
 
 namespace {
@@ -546,7 +548,7 @@ class ScanRun {
         fs_(plan.options.fs != nullptr ? *plan.options.fs : FileSystem::local()),
         pool_(plan.options.pool != nullptr ? *plan.options.pool : ThreadPool::global()),
         budget_(plan.options.budget != nullptr ? *plan.options.budget : MemoryBudget::global()),
-        memory_(detail::BatchMemoryPool::make(8 * pool_.num_threads() + 16, 64 * pool_.num_threads() + 64)) {}
+        memory_(plan.memory) {}
 
   std::vector<FileScanResult> run() {
     plan_pieces();
@@ -982,6 +984,8 @@ NdjsonScanner::NdjsonScanner(Schema target, ScanOptions options) {
     add(Field(plan->options.source_line_column, DataType::int64(), false));
   }
   plan->output = std::make_shared<Schema>(std::move(out));
+  const size_t threads = (plan->options.pool != nullptr ? *plan->options.pool : ThreadPool::global()).num_threads();
+  plan->memory = detail::BatchMemoryPool::make(4 * threads + 8, 16 * plan->output->size() * (threads + 1));
   plan_ = std::move(plan);
 }
 

@@ -121,7 +121,7 @@ struct ScanOptions {
   size_t batch_bytes = size_t{16} << 20;  // string bytes per batch before it is cut
   // Plain files larger than this are split into chunks parsed in parallel
   // (0: never split). Compressed files are read by one worker each.
-  uint64_t chunk_bytes = uint64_t{32} << 20;
+  uint64_t chunk_bytes = uint64_t{8} << 20;
   size_t read_block_bytes = size_t{1} << 20;
   size_t max_line_bytes = size_t{64} << 20;
   Delivery delivery = Delivery::kOrdered;
