@@ -31,7 +31,7 @@ std::string read_all(CompressedReader& r, size_t piece = 333) {
   }
 }
 
-TEST(CompressedReader, DetectsByMagicAndExtension) {
+TEST(NdjsonCompressedReader, DetectsByMagicAndExtension) {
   EXPECT_EQ(compression_from_magic("\x1f\x8b\x08"), Compression::kGzip);
   EXPECT_EQ(compression_from_magic("\x28\xb5\x2f\xfd"), Compression::kZstd);
   EXPECT_EQ(compression_from_magic("{\"a\""), Compression::kNone);
@@ -41,7 +41,7 @@ TEST(CompressedReader, DetectsByMagicAndExtension) {
   EXPECT_EQ(compression_from_extension("b.json"), Compression::kNone);
 }
 
-TEST(CompressedReader, PlainPassesThroughAndReadsRanges) {
+TEST(NdjsonCompressedReader, PlainPassesThroughAndReadsRanges) {
   TempDir dir;
   const std::string text = many_lines(1000);
   write_file(dir.file("a.json"), text);
@@ -53,7 +53,7 @@ TEST(CompressedReader, PlainPassesThroughAndReadsRanges) {
   EXPECT_EQ(read_all(range, 1000), text.substr(100, 4900));
 }
 
-TEST(CompressedReader, GzipWithSeveralMembersReadsAll) {
+TEST(NdjsonCompressedReader, GzipWithSeveralMembersReadsAll) {
   TempDir dir;
   const std::string a = many_lines(2000), b = many_lines(10);
   // `cat a.gz b.gz > c.gz`, then zero padding as some tools leave it.
@@ -63,7 +63,7 @@ TEST(CompressedReader, GzipWithSeveralMembersReadsAll) {
   EXPECT_EQ(read_all(*r), a + b);
 }
 
-TEST(CompressedReader, ZstdWithSeveralFramesReadsAll) {
+TEST(NdjsonCompressedReader, ZstdWithSeveralFramesReadsAll) {
   TempDir dir;
   const std::string a = many_lines(3000), b = many_lines(5);
   write_file(dir.file("c.json.zst"), zstd(a) + zstd(b));
@@ -72,7 +72,7 @@ TEST(CompressedReader, ZstdWithSeveralFramesReadsAll) {
   EXPECT_EQ(read_all(*r, 70000), a + b);
 }
 
-TEST(CompressedReader, DetectsCompressionWithoutExtension) {
+TEST(NdjsonCompressedReader, DetectsCompressionWithoutExtension) {
   TempDir dir;
   write_file(dir.file("x.json"), gzip("{\"a\":1}\n"));
   auto r = CompressedReader::open(FileSystem::local(), dir.file("x.json"));
@@ -105,17 +105,17 @@ void expect_truncation_reported(const std::string& name, const std::string& comp
   EXPECT_THROW(r->read(buf.data(), buf.size()), Error);
 }
 
-TEST(CompressedReader, TruncatedGzipDeliversThePrefixThenFails) {
+TEST(NdjsonCompressedReader, TruncatedGzipDeliversThePrefixThenFails) {
   const std::string text = many_lines(20000);
   expect_truncation_reported("t.json.gz", gzip(text), text);
 }
 
-TEST(CompressedReader, TruncatedZstdDeliversThePrefixThenFails) {
+TEST(NdjsonCompressedReader, TruncatedZstdDeliversThePrefixThenFails) {
   const std::string text = many_lines(20000);
   expect_truncation_reported("t.json.zst", zstd(text), text);
 }
 
-TEST(CompressedReader, CorruptGzipIsCorrupt) {
+TEST(NdjsonCompressedReader, CorruptGzipIsCorrupt) {
   TempDir dir;
   std::string z = gzip(many_lines(5000));
   for (size_t i = z.size() / 2; i < z.size() / 2 + 64; ++i) z[i] = static_cast<char>(z[i] ^ 0x5a);
@@ -130,7 +130,7 @@ TEST(CompressedReader, CorruptGzipIsCorrupt) {
   }
 }
 
-TEST(CompressedReader, GarbageAfterGzipMemberIsCorrupt) {
+TEST(NdjsonCompressedReader, GarbageAfterGzipMemberIsCorrupt) {
   TempDir dir;
   write_file(dir.file("g.json.gz"), gzip("{\"a\":1}\n") + "garbage");
   auto r = CompressedReader::open(FileSystem::local(), dir.file("g.json.gz"));
@@ -139,7 +139,7 @@ TEST(CompressedReader, GarbageAfterGzipMemberIsCorrupt) {
   EXPECT_THROW(r->read(buf.data(), buf.size()), Error);
 }
 
-TEST(CompressedReader, ExtensionWithoutMagicIsCorruptAndEmptyFileIsEmpty) {
+TEST(NdjsonCompressedReader, ExtensionWithoutMagicIsCorruptAndEmptyFileIsEmpty) {
   TempDir dir;
   write_file(dir.file("plain.json.gz"), "{\"a\":1}\n");
   try {
@@ -155,7 +155,7 @@ TEST(CompressedReader, ExtensionWithoutMagicIsCorruptAndEmptyFileIsEmpty) {
   EXPECT_EQ(r->read(buf.data(), buf.size()), 0u);
 }
 
-TEST(CompressedReader, MissingFileIsNotFound) {
+TEST(NdjsonCompressedReader, MissingFileIsNotFound) {
   try {
     CompressedReader::open(FileSystem::local(), "/nonexistent/x.json");
     FAIL();

@@ -40,7 +40,7 @@ Read read_lines(const std::string& data, LineReader::Options options = {}, const
   return out;
 }
 
-TEST(LineReader, SplitsLfAndCrlfAndKeepsNumbersAndOffsets) {
+TEST(NdjsonLineReader, SplitsLfAndCrlfAndKeepsNumbersAndOffsets) {
   auto r = read_lines("{\"a\":1}\r\n\r\n  \n{\"b\":2}\n{\"c\":3}");
   ASSERT_EQ(r.texts, (std::vector<std::string>{"{\"a\":1}", "", "  ", "{\"b\":2}", "{\"c\":3}"}));
   EXPECT_EQ(r.lines[0].number, 1);
@@ -52,21 +52,21 @@ TEST(LineReader, SplitsLfAndCrlfAndKeepsNumbersAndOffsets) {
   EXPECT_FALSE(r.error);
 }
 
-TEST(LineReader, DropsTheBomOfTheFirstLineOnly) {
+TEST(NdjsonLineReader, DropsTheBomOfTheFirstLineOnly) {
   auto r = read_lines("\xEF\xBB\xBF{\"a\":1}\n\xEF\xBB\xBF{\"b\":2}\n");
   ASSERT_EQ(r.texts.size(), 2u);
   EXPECT_EQ(r.texts[0], "{\"a\":1}");
   EXPECT_EQ(r.texts[1], "\xEF\xBB\xBF{\"b\":2}");  // a BOM elsewhere is data (and malformed JSON)
 }
 
-TEST(LineReader, EmptyStreamAndFinalNewline) {
+TEST(NdjsonLineReader, EmptyStreamAndFinalNewline) {
   EXPECT_TRUE(read_lines("").texts.empty());
   EXPECT_EQ(read_lines("\n").texts, (std::vector<std::string>{""}));
   EXPECT_EQ(read_lines("x\n").texts, (std::vector<std::string>{"x"}));
   EXPECT_EQ(read_lines("x").texts, (std::vector<std::string>{"x"}));
 }
 
-TEST(LineReader, LinesLongerThanTheBlockGrowTheBuffer) {
+TEST(NdjsonLineReader, LinesLongerThanTheBlockGrowTheBuffer) {
   const std::string big(300000, 'x');
   LineReader::Options o;
   o.block_bytes = 4096;
@@ -77,7 +77,7 @@ TEST(LineReader, LinesLongerThanTheBlockGrowTheBuffer) {
   EXPECT_EQ(r.texts[2], "b");
 }
 
-TEST(LineReader, LinesBeyondTheLimitAreCutAndFlagged) {
+TEST(NdjsonLineReader, LinesBeyondTheLimitAreCutAndFlagged) {
   LineReader::Options o;
   o.block_bytes = 4096;
   o.max_line_bytes = 10000;
@@ -92,7 +92,7 @@ TEST(LineReader, LinesBeyondTheLimitAreCutAndFlagged) {
   EXPECT_EQ(r.lines[3].number, 4);
 }
 
-TEST(LineReader, SkipFirstLineStartsAtTheNextLine) {
+TEST(NdjsonLineReader, SkipFirstLineStartsAtTheNextLine) {
   LineReader::Options o;
   o.skip_first_line = true;
   auto r = read_lines("partial\nfirst\nsecond", o);
@@ -100,7 +100,7 @@ TEST(LineReader, SkipFirstLineStartsAtTheNextLine) {
   EXPECT_EQ(r.lines[0].offset, 8u);
 }
 
-TEST(LineReader, DamagedSourceGivesCompleteLinesThenTheIncompleteOneThenTheError) {
+TEST(NdjsonLineReader, DamagedSourceGivesCompleteLinesThenTheIncompleteOneThenTheError) {
   std::string text;
   for (int i = 0; i < 5000; ++i)
     text += "{\"line\":" + std::to_string(i + 1) + ",\"pad\":\"abcdefghijklmnopqrstuvwxyz\"}\n";

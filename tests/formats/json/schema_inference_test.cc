@@ -13,7 +13,7 @@ using bullion::testing::write_file;
 
 std::string describe(const Schema& s) { return s.to_string(); }
 
-TEST(SchemaInference, TypesFromValues) {
+TEST(NdjsonSchemaInference, TypesFromValues) {
   auto r = infer_schema_from_text(
       R"({"b":true,"i":42,"big":123456789012345678901234,"d":1.5,"e":1e3,"s":"x","o":{"k":1},"a":[1,2],"n":null})"
       "\n");
@@ -22,7 +22,7 @@ TEST(SchemaInference, TypesFromValues) {
   EXPECT_EQ(r.objects, 1);
 }
 
-TEST(SchemaInference, WideningRules) {
+TEST(NdjsonSchemaInference, WideningRules) {
   EXPECT_EQ(widen_type(DataType::int64(), DataType::float64()), DataType::float64());
   EXPECT_EQ(widen_type(DataType::float64(), DataType::int64()), DataType::float64());
   EXPECT_EQ(widen_type(DataType::null(), DataType::boolean()), DataType::boolean());
@@ -37,7 +37,7 @@ TEST(SchemaInference, WideningRules) {
   EXPECT_EQ(describe(r.schema), "x: DOUBLE, y: STRING, z: STRING, w: STRING");
 }
 
-TEST(SchemaInference, MalformedAndBlankLinesAreCountedAndIgnored) {
+TEST(NdjsonSchemaInference, MalformedAndBlankLinesAreCountedAndIgnored) {
   auto r = infer_schema_from_text("{\"a\":1}\n\n{\"b\":oops}\n[1,2]\n{\"c\":\"x\"} trailing\n  \n{\"a\":2}\n");
   EXPECT_EQ(describe(r.schema), "a: BIGINT");
   EXPECT_EQ(r.lines, 7);
@@ -46,12 +46,12 @@ TEST(SchemaInference, MalformedAndBlankLinesAreCountedAndIgnored) {
   EXPECT_EQ(r.blank, 2);
 }
 
-TEST(SchemaInference, ProvenanceNamesAreIgnored) {
+TEST(NdjsonSchemaInference, ProvenanceNamesAreIgnored) {
   auto r = infer_schema_from_text("{\"a\":1,\"_source_file\":\"x\",\"_rescued_data\":null}\n");
   EXPECT_EQ(describe(r.schema), "a: BIGINT");
 }
 
-TEST(SchemaInference, FilesInOrderSampledAndIndependentOfThreads) {
+TEST(NdjsonSchemaInference, FilesInOrderSampledAndIndependentOfThreads) {
   TempDir dir;
   write_file(dir.file("1.json"), "{\"a\":1}\n{\"b\":1}\n{\"late\":true}\n");
   write_file(dir.file("2.json.gz"), bullion::testing::gzip("{\"c\":\"x\",\"a\":1.5}\n"));
@@ -71,7 +71,7 @@ TEST(SchemaInference, FilesInOrderSampledAndIndependentOfThreads) {
   }
 }
 
-TEST(SchemaInference, SampleBytesLimitsTheSample) {
+TEST(NdjsonSchemaInference, SampleBytesLimitsTheSample) {
   TempDir dir;
   write_file(dir.file("1.json"), "{\"a\":1}\n{\"b\":1}\n");
   InferOptions o;
@@ -80,7 +80,7 @@ TEST(SchemaInference, SampleBytesLimitsTheSample) {
   EXPECT_EQ(describe(r.schema), "a: BIGINT");
 }
 
-TEST(SchemaInference, DamagedFileKeepsItsPrefixAndIsReported) {
+TEST(NdjsonSchemaInference, DamagedFileKeepsItsPrefixAndIsReported) {
   TempDir dir;
   std::string text;
   for (int i = 0; i < 3000; ++i) text += "{\"a\":" + std::to_string(i) + ",\"pad\":\"" + std::string(40, 'p') + "\"}\n";
@@ -94,7 +94,7 @@ TEST(SchemaInference, DamagedFileKeepsItsPrefixAndIsReported) {
   EXPECT_EQ(r.file_errors[0].second.category(), ErrorCategory::kCorrupt);
 }
 
-TEST(SchemaEvolution, NewFieldsAppendedTableTypesKept) {
+TEST(NdjsonSchemaEvolution, NewFieldsAppendedTableTypesKept) {
   Schema table({Field("id", DataType::string()), Field("n", DataType::int64())});
   Schema incoming(
       {Field("n", DataType::float64()), Field("extra", DataType::boolean()), Field("id", DataType::string())});
@@ -106,7 +106,7 @@ TEST(SchemaEvolution, NewFieldsAppendedTableTypesKept) {
   EXPECT_EQ(e.conflicts[0].incoming_type, DataType::float64());
 }
 
-TEST(SourceFiles, FindsNdjsonFilesRecursivelySkippingHidden) {
+TEST(NdjsonSourceFiles, FindsNdjsonFilesRecursivelySkippingHidden) {
   TempDir dir;
   FileSystem::local().create_dirs(dir.file("2026/11"));
   FileSystem::local().create_dirs(dir.file("_delta_log"));
