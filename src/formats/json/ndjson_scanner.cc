@@ -182,7 +182,7 @@ class BatchBuilder {
     rows_ = 0;
     string_bytes_ = 0;
     blocks_.clear();
-    block_ = nullptr;
+    block_in_batch_ = false;
     // Strings the same for every row are stored once.
     source_file_view_ = copy_string(relative_path_);
     constant_views_.clear();
@@ -261,8 +261,10 @@ class BatchBuilder {
       for (size_t r = 0; r < rows; ++r) s[r] = source_file_view_;
     }
     std::vector<ColumnPtr> columns(out.size());
+    last_batch_bytes_ = string_bytes_;
     for (size_t c = 0; c < out.size(); ++c) {
       Column& col = *columns_[c];
+      last_batch_bytes_ += col.memory_bytes();
       col.resize(rows);
       col.compact_validity();
       if (col.type().is_string_like())
@@ -271,12 +273,14 @@ class BatchBuilder {
     }
     columns_.clear();
     blocks_.clear();
-    block_ = nullptr;
+    block_in_batch_ = false;
     rows_ = 0;
     return Batch(plan_.output, std::move(columns), rows);
   }
 
   size_t string_bytes() const { return string_bytes_; }
+  // Memory held by the batch finish_batch() returned last (columns and string blocks).
+  size_t last_batch_bytes() const { return last_batch_bytes_; }
   int64_t rescued_fields() const { return rescued_fields_; }
   static constexpr size_t kNoColumn = std::numeric_limits<size_t>::max();
 
@@ -288,12 +292,18 @@ class BatchBuilder {
     uint64_t stamp = 0;
   };
 
+  // String bytes go to the current block, which later batches keep filling:
+  // a batch pins only the blocks it uses, and small batches share blocks.
   std::string_view copy_string(std::string_view s) {
     if (s.empty()) return {};
     if (block_ == nullptr || block_->used + s.size() > block_->buffer.capacity()) {
-      blocks_.push_back(pool_.block(s.size()));
-      block_ = blocks_.back().get();
+      current_block_ = pool_.block(s.size());
+      block_ = current_block_.get();
+      blocks_.push_back(current_block_);
+    } else if (!block_in_batch_) {
+      blocks_.push_back(current_block_);
     }
+    block_in_batch_ = true;
     char* p = reinterpret_cast<char*>(block_->buffer.data()) + block_->used;
     std::memcpy(p, s.data(), s.size());
     block_->used += s.size();
@@ -344,10 +354,13 @@ class BatchBuilder {
   std::vector<Slot> slots_;
   std::vector<ColumnPtr> columns_;
   uint8_t* rescued_validity_ = nullptr;
-  std::vector<std::shared_ptr<detail::StringBlock>> blocks_;
+  std::vector<std::shared_ptr<detail::StringBlock>> blocks_;  // used by the batch being built
+  std::shared_ptr<detail::StringBlock> current_block_;        // being filled; may outlive a batch
   detail::StringBlock* block_ = nullptr;
+  bool block_in_batch_ = false;
   size_t rows_ = 0;
   size_t string_bytes_ = 0;
+  size_t last_batch_bytes_ = 0;
   uint64_t serial_ = 0;
   std::string rescued_;
   int64_t rescued_fields_ = 0;
@@ -675,15 +688,24 @@ class ScanRun {
       if (builder.rows() == 0 && rejected.empty()) return;
       ScanOutput out;
       out.file_index = piece.file;
-      out.batch = builder.active() ? builder.finish_batch() : Batch::empty(plan_.output);
+      size_t bytes = rejected_bytes;
+      if (builder.active()) {
+        out.batch = builder.finish_batch();
+        bytes += builder.last_batch_bytes();
+      } else {
+        out.batch = Batch::empty(plan_.output);
+      }
       out.rejected = std::move(rejected);
       rejected.clear();
       rejected_bytes = 0;
-      deliver(index, w, std::move(out));
+      deliver(index, w, std::move(out), bytes);
     };
 
     std::unique_ptr<CompressedReader> reader;
     CompressedReader::Options reader_options{plan_.options.read_block_bytes};
+    // Later chunks of this file wait for its line count (non-ordered delivery).
+    const bool precount = chunked && !last_chunk && plan_.options.delivery != Delivery::kOrdered;
+    bool published = false;
     try {
       if (!chunked) {
         reader = CompressedReader::open(fs_, file.path, reader_options);
@@ -691,12 +713,17 @@ class ScanRun {
         const uint64_t start = piece.begin == 0 ? 0 : piece.begin - 1;
         reader =
             std::make_unique<CompressedReader>(fs_.open_read(file.path), Compression::kNone, reader_options, start);
-        if (!last_chunk && plan_.options.delivery != Delivery::kOrdered)
+        if (precount) {
           publish_owned_lines(index, count_owned_lines(piece, reader->path(), wk));
+          published = true;
+        }
       }
     } catch (const Error& e) {
       result.error = e;
+      reader.reset();
     }
+    // A chunk that cannot be read owns no lines; the file's error says so.
+    if (precount && !published) publish_owned_lines(index, 0);
     int64_t owned = 0;
     if (reader) {
       result.compression = reader->compression();
@@ -798,13 +825,7 @@ class ScanRun {
     for (RejectedLine& r : out.rejected) r.line_number += base;
   }
 
-  static size_t output_bytes(const ScanOutput& out) {
-    size_t bytes = out.batch.memory_bytes();
-    for (const RejectedLine& r : out.rejected) bytes += r.raw.size() + r.error.size();
-    return bytes;
-  }
-
-  void deliver(size_t index, size_t w, ScanOutput out) {
+  void deliver(size_t index, size_t w, ScanOutput out, size_t bytes) {
     switch (plan_.options.delivery) {
       case Delivery::kConcurrent:
         apply_line_base(index, out);
@@ -818,7 +839,6 @@ class ScanRun {
         return;
       }
       case Delivery::kOrdered: {
-        const size_t bytes = output_bytes(out);
         std::unique_lock lock(seq_mutex_);
         // Wait while this output would overflow the buffer and someone else
         // delivers; the piece at the head delivers itself, so this ends.
