@@ -138,6 +138,8 @@ size_t CompressedReader::read(char* out, size_t n) {
     error_ = e;
   }
   output_bytes_ += got;
+  // The message counts the bytes this call still returns.
+  if (damage_ && !error_) error_ = damage(*damage_);
   if (got == 0 && error_) throw *error_;
   return got;
 }
@@ -179,7 +181,7 @@ size_t CompressedReader::read_gzip(char* out, size_t n) {
         continue;
       }
       if (c != kGzipMagic[0]) {
-        error_ = damage("unexpected bytes after the end of a gzip member");
+        damage_ = "unexpected bytes after the end of a gzip member";
         break;
       }
       if (inflateReset(&zs) != Z_OK) throw Error::internal("zlib inflateReset failed");
@@ -194,10 +196,10 @@ size_t CompressedReader::read_gzip(char* out, size_t n) {
     if (rc == Z_STREAM_END) {
       in_member_ = false;
     } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      error_ = damage(std::string("zlib reports '") + (zs.msg != nullptr ? zs.msg : zError(rc)) + "'");
+      damage_ = std::string("zlib reports '") + (zs.msg != nullptr ? zs.msg : zError(rc)) + "'";
       break;
     } else if (!have_input && zs.avail_out == out_before) {
-      error_ = damage("the data ends inside a gzip member (truncated file)");
+      damage_ = "the data ends inside a gzip member (truncated file)";
       break;
     }
   }
@@ -218,13 +220,13 @@ size_t CompressedReader::read_zstd(char* out, size_t n) {
     const size_t rc = ZSTD_decompressStream(codec_->zstd, &output, &input);
     input_pos_ += input.pos;
     if (ZSTD_isError(rc)) {
-      error_ = damage(std::string("zstd reports '") + ZSTD_getErrorName(rc) + "'");
+      damage_ = std::string("zstd reports '") + ZSTD_getErrorName(rc) + "'";
       break;
     }
     // rc == 0: a frame ended and everything it holds was flushed.
     in_member_ = rc != 0;
     if (!have_input && in_member_ && output.pos == out_before) {
-      error_ = damage("the data ends inside a zstd frame (truncated file)");
+      damage_ = "the data ends inside a zstd frame (truncated file)";
       break;
     }
   }

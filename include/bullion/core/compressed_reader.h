@@ -111,7 +111,8 @@ class CompressedReader {
   std::unique_ptr<Codec> codec_;
   bool in_member_ = false;  // gzip: inside a member; zstd: inside a frame
   bool finished_ = false;
-  std::optional<Error> error_;  // a damage found after some bytes were returned
+  std::optional<std::string> damage_;  // what is wrong with the stream, once found
+  std::optional<Error> error_;         // thrown once every decodable byte was returned
 };
 
 }  // namespace bullion

@@ -379,6 +379,19 @@ class LineConverter {
   // Converts one line into the builder's current row. On failure returns
   // false and error() says why; the row is then not committed.
   bool convert(std::string_view line, BatchBuilder& builder, ExtraFieldLog& extras) {
+    const bool ok = convert_line(line, builder, extras);
+    // The parser keeps buffers sized for the longest line it saw; after a
+    // rare huge line, give that memory back.
+    if (line.size() > kHugeLine) parser_ = od::parser{};
+    return ok;
+  }
+
+  const std::string& error() const { return error_; }
+
+ private:
+  static constexpr size_t kHugeLine = size_t{1} << 20;
+
+  bool convert_line(std::string_view line, BatchBuilder& builder, ExtraFieldLog& extras) {
     builder.begin_row();
     pending_extras_.clear();
     od::document doc;
@@ -419,9 +432,6 @@ class LineConverter {
     return true;
   }
 
-  const std::string& error() const { return error_; }
-
- private:
   bool fail(simdjson::error_code e, std::string_view line, od::document* doc) {
     const char* location = nullptr;
     if (doc != nullptr) {
@@ -646,15 +656,18 @@ class ScanRun {
 
   // Reads through the file's errors: a failure ends this piece's reading and
   // is recorded; it is not an exception of the scan.
-  static bool next_line(LineReader& reader, Line& line, PieceResult& result, int64_t lines_before) {
+  static bool next_line(LineReader& reader, Line& line, PieceResult& result, int64_t lines_before, bool chunked) {
     try {
       return reader.next(line);
     } catch (const Error& e) {
-      result.error = Error(
-          e.category(),
-          e.message() + (lines_before > 0 ? "; lines up to " + std::to_string(lines_before) + " of this piece were read"
-                                          : std::string("; no line was read")),
-          e.hint());
+      std::string where;
+      if (lines_before == 0)
+        where = "; no line was read";
+      else if (chunked)
+        where = "; the chunk's first " + std::to_string(lines_before) + " lines were read";
+      else
+        where = "; every line through line " + std::to_string(lines_before) + " was read";
+      result.error = Error(e.category(), e.message() + where, e.hint());
       return false;
     }
   }
@@ -734,7 +747,7 @@ class ScanRun {
       line_options.skip_first_line = chunked && piece.begin > 0;
       LineReader lines(*reader, line_options);
       Line line;
-      while (next_line(lines, line, result, owned)) {
+      while (next_line(lines, line, result, owned, chunked)) {
         if (chunked && line.offset >= piece.end) break;
         ++owned;
         ++result.lines;

@@ -79,6 +79,13 @@ class LineTyper {
 
   // Adds the fields of one line to `schema`; false if the line is not a valid JSON object.
   bool add(std::string_view line, SchemaAccumulator& schema) {
+    const bool ok = add_line(line, schema);
+    if (line.size() > (size_t{1} << 20)) parser_ = od::parser{};  // release a huge line's buffers
+    return ok;
+  }
+
+ private:
+  bool add_line(std::string_view line, SchemaAccumulator& schema) {
     fields_.clear();
     od::document doc;
     if (parser_.iterate(simdjson::padded_string_view(line.data(), line.size(), line.size() + kLinePadding)).get(doc))
@@ -102,7 +109,6 @@ class LineTyper {
     return true;
   }
 
- private:
   const std::vector<std::string>& ignored_;
   od::parser parser_;
   std::string scratch_;

@@ -304,7 +304,9 @@ void expect_damaged_file_reported(const std::string& name, const std::string& co
   ASSERT_TRUE(f.error.has_value());
   EXPECT_EQ(f.error->category(), ErrorCategory::kCorrupt);
   EXPECT_NE(f.error->message().find(name), std::string::npos) << f.error->message();
-  EXPECT_NE(f.error->message().find("lines up to " + std::to_string(f.lines)), std::string::npos) << f.error->message();
+  EXPECT_NE(f.error->message().find("every line through line " + std::to_string(f.lines) + " was read"),
+            std::string::npos)
+      << f.error->message();
   ASSERT_GT(f.rows, 1000);
   // Every complete line before the damage was delivered, in order, with its number.
   for (size_t row = 0; row < r.batch.num_rows(); ++row) {

@@ -46,7 +46,7 @@ class LineReader {
  public:
   struct Options {
     size_t block_bytes = size_t{1} << 20;      // bytes read per refill
-    size_t max_line_bytes = size_t{64} << 20;  // longer lines are returned truncated
+    size_t max_line_bytes = size_t{16} << 20;  // longer lines are returned truncated
     int64_t first_line_number = 1;
     uint64_t first_offset = 0;     // stream offset of the source's first byte
     bool skip_first_line = false;  // drop bytes through the first LF (chunk starts)

@@ -123,7 +123,9 @@ struct ScanOptions {
   // (0: never split). Compressed files are read by one worker each.
   uint64_t chunk_bytes = uint64_t{8} << 20;
   size_t read_block_bytes = size_t{1} << 20;
-  size_t max_line_bytes = size_t{64} << 20;
+  // Longer lines are rejected (as DuckDB's maximum_object_size, 16 MiB by
+  // default); simdjson needs ~6 bytes of parser memory per byte of a line.
+  size_t max_line_bytes = size_t{16} << 20;
   Delivery delivery = Delivery::kOrdered;
   size_t max_buffered_bytes = size_t{256} << 20;
   // Column names; an empty name leaves the column out.

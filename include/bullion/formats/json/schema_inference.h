@@ -58,7 +58,7 @@ struct InferOptions {
   uint64_t sample_bytes = 0;
   // Fields with these names are not inferred (the provenance columns).
   std::vector<std::string> ignored_fields = {"_rescued_data", "_source_file", "_source_line"};
-  size_t max_line_bytes = size_t{64} << 20;
+  size_t max_line_bytes = size_t{16} << 20;
   FileSystem* fs = nullptr;    // default FileSystem::local()
   ThreadPool* pool = nullptr;  // default ThreadPool::global(); one task per file
 };
