@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "bullion/core/time.h"
 #include "json_test_support.h"
@@ -479,6 +480,32 @@ TEST(NdjsonScanner, MissingFileIsReportedNotThrown) {
   auto r = scan_all(scanner, files);
   ASSERT_TRUE(r.files[0].error.has_value());
   EXPECT_EQ(r.files[0].error->category(), ErrorCategory::kNotFound);
+}
+
+TEST(NdjsonScanner, OrderedDeliveryBuffersWithinItsBudget) {
+  // Four workers, a slow consumer: the workers ahead of the head must wait
+  // instead of buffering whole files.
+  TempDir dir;
+  for (int f = 0; f < 8; ++f) write_file(dir.file("p" + std::to_string(f) + ".json"), numbered_lines(20000));
+  ThreadPool pool(4);
+  MemoryBudget budget(uint64_t{1} << 40);
+  ScanOptions o;
+  o.pool = &pool;
+  o.budget = &budget;
+  o.batch_rows = 500;
+  o.max_buffered_bytes = 1 << 20;
+  NdjsonScanner scanner(Schema({Field("i", DataType::int64()), Field("s", DataType::string())}), o);
+  size_t largest = 0;
+  int64_t rows = 0;
+  scanner.scan(find_ndjson_files(FileSystem::local(), dir.path()), [&](ScanOutput& out, size_t) {
+    largest = std::max(largest, out.batch.memory_bytes());
+    rows += static_cast<int64_t>(out.batch.num_rows());
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  });
+  EXPECT_EQ(rows, 8 * (20000 - 20000 / 97));
+  EXPECT_EQ(budget.used(), 0u);
+  EXPECT_GT(budget.peak(), 0u);
+  EXPECT_LE(budget.peak(), o.max_buffered_bytes + 4 * 2 * (largest + 500 * 32));
 }
 
 TEST(NdjsonScanner, BatchMemoryIsReused) {
