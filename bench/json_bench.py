@@ -141,9 +141,10 @@ def main() -> None:
     total = ndjson_bytes(data)
     print(f"data: {args.files} files, {total / 1e6:.0f} MB of NDJSON; load average before: {os.getloadavg()[0]:.2f}")
     print("wall: MB/s of decompressed NDJSON per second of elapsed time; cpu: per second of CPU time")
-    print("(the machine may be shared: cpu is the load-independent figure; wall shows thread scaling)")
+    print("(the machine may be shared: cpu is the load-independent figure; wall shows thread scaling when")
+    print(" 'cores busy' = cpu / wall reaches the thread count, i.e. when the cores were actually free)")
     print(f"{'input':6} {'threads':>7} {'engine':8} {'wall MB/s':>10} {'Mrows/s':>8} {'cpu MB/s':>9} "
-          f"{'bullion × (wall)':>17} {'bullion × (cpu)':>16}")
+          f"{'cores busy':>10} {'bullion × (wall)':>17} {'bullion × (cpu)':>16}")
     for kind in ["plain", "zstd"]:
         directory = data / kind
         for threads in [int(t) for t in args.threads.split(",")]:
@@ -162,7 +163,7 @@ def main() -> None:
                 cpu_ratio = r["cpu_seconds"] / ours["cpu_seconds"]
                 print(f"{kind:6} {threads:7} {engine:8} {total / r['seconds'] / 1e6:10.0f} "
                       f"{r['rows'] / r['seconds'] / 1e6:8.2f} {total / r['cpu_seconds'] / 1e6:9.0f} "
-                      f"{ratio:16.2f}x {cpu_ratio:15.2f}x")
+                      f"{r['cpu_seconds'] / r['seconds']:10.2f} {ratio:16.2f}x {cpu_ratio:15.2f}x")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
