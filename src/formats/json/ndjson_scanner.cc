@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <unordered_map>
@@ -559,6 +560,86 @@ struct PieceResult {
   std::optional<Error> error;
 };
 
+// Turns the lines of one stretch of a file into rows and rejected lines,
+// handing each finished output (a batch and the rejected lines beside it) to
+// `emit` with its size in bytes.
+class LineSink {
+ public:
+  using Emit = std::function<void(ScanOutput&& output, size_t bytes)>;
+
+  LineSink(const Plan& plan, detail::BatchMemoryPool& pool, LineConverter& converter, size_t file_index,
+           std::string_view relative_path, Emit emit)
+      : plan_(plan), builder_(plan, pool), converter_(converter), file_index_(file_index), emit_(std::move(emit)) {
+    builder_.start_file(relative_path);
+  }
+
+  void add(const Line& line) {
+    ++lines;
+    if (!line.truncated && !line.incomplete && LineReader::is_blank(line.text)) {
+      ++blank;
+      return;
+    }
+    if (!builder_.active()) builder_.start_batch();
+    std::string error;
+    if (line.truncated) {
+      error = "the line is longer than max_line_bytes (" + std::to_string(plan_.options.max_line_bytes) +
+              " bytes); its first " + std::to_string(line.text.size()) + " bytes are kept here";
+    } else if (line.incomplete) {
+      error = "incomplete line: the file is damaged right after it (see the file's error)";
+    } else if (converter_.convert(line.text, builder_, extras)) {
+      ++rows;
+      if (builder_.commit_row(line.number)) ++rescued_rows;
+      if (builder_.full()) flush();
+      return;
+    } else {
+      error = converter_.error();
+    }
+    ++rejected;
+    RejectedLine r;
+    r.file_index = file_index_;
+    r.line_number = line.number;
+    r.raw.assign(line.text);
+    r.error = std::move(error);
+    rejected_bytes_ += r.raw.size() + r.error.size();
+    rejected_.push_back(std::move(r));
+    if (rejected_bytes_ >= plan_.options.batch_bytes) flush();
+  }
+
+  // Emits what is pending, if anything.
+  void flush() {
+    if (builder_.rows() == 0 && rejected_.empty()) return;
+    ScanOutput out;
+    out.file_index = file_index_;
+    size_t bytes = rejected_bytes_;
+    if (builder_.active()) {
+      out.batch = builder_.finish_batch();
+      bytes += builder_.last_batch_bytes();
+    } else {
+      out.batch = Batch::empty(plan_.output);
+    }
+    out.rejected = std::move(rejected_);
+    rejected_.clear();
+    rejected_bytes_ = 0;
+    emit_(std::move(out), bytes);
+  }
+
+  int64_t lines = 0;
+  int64_t rows = 0;
+  int64_t rejected = 0;
+  int64_t blank = 0;
+  int64_t rescued_rows = 0;
+  ExtraFieldLog extras;
+
+ private:
+  const Plan& plan_;
+  BatchBuilder builder_;
+  LineConverter& converter_;
+  size_t file_index_;
+  Emit emit_;
+  std::vector<RejectedLine> rejected_;
+  size_t rejected_bytes_ = 0;
+};
+
 // Thrown in workers that wait when the scan is being stopped by another failure.
 struct ScanStopped {};
 
@@ -689,30 +770,9 @@ class ScanRun {
     const SourceFile& file = files_[piece.file];
     PieceResult& result = results_[index];
     Worker& wk = worker(w);
-    BatchBuilder builder(plan_, *memory_);
-    builder.start_file(file.relative_path);
-    ExtraFieldLog extras;
-    std::vector<RejectedLine> rejected;
-    size_t rejected_bytes = 0;
     const bool chunked = piece.num_chunks > 1;
     const bool last_chunk = piece.chunk + 1 == piece.num_chunks;
-
-    auto flush = [&] {
-      if (builder.rows() == 0 && rejected.empty()) return;
-      ScanOutput out;
-      out.file_index = piece.file;
-      size_t bytes = rejected_bytes;
-      if (builder.active()) {
-        out.batch = builder.finish_batch();
-        bytes += builder.last_batch_bytes();
-      } else {
-        out.batch = Batch::empty(plan_.output);
-      }
-      out.rejected = std::move(rejected);
-      rejected.clear();
-      rejected_bytes = 0;
-      deliver(index, w, std::move(out), bytes);
-    };
+    ExtraFieldLog extras;
 
     std::unique_ptr<CompressedReader> reader;
     CompressedReader::Options reader_options{plan_.options.read_block_bytes};
@@ -746,46 +806,123 @@ class ScanRun {
       line_options.first_offset = chunked && piece.begin > 0 ? piece.begin - 1 : 0;
       line_options.skip_first_line = chunked && piece.begin > 0;
       LineReader lines(*reader, line_options);
-      Line line;
-      while (next_line(lines, line, result, owned, chunked)) {
-        if (chunked && line.offset >= piece.end) break;
-        ++owned;
-        ++result.lines;
-        if (!line.truncated && !line.incomplete && LineReader::is_blank(line.text)) {
-          ++result.blank;
-          continue;
+      if (result.compression != Compression::kNone && pool_.num_threads() > 1) {
+        owned = parse_in_parallel(index, w, lines, result, extras);
+      } else {
+        LineSink sink(plan_, *memory_, wk.converter, piece.file, file.relative_path,
+                      [&](ScanOutput&& out, size_t bytes) { deliver(index, w, std::move(out), bytes); });
+        Line line;
+        while (next_line(lines, line, result, owned, chunked)) {
+          if (chunked && line.offset >= piece.end) break;
+          ++owned;
+          sink.add(line);
         }
-        if (!builder.active()) builder.start_batch();
-        const char* why = nullptr;
-        std::string message;
-        if (line.truncated) {
-          message = "the line is longer than max_line_bytes (" + std::to_string(plan_.options.max_line_bytes) +
-                    " bytes); its first " + std::to_string(line.text.size()) + " bytes are kept here";
-        } else if (line.incomplete) {
-          message = "incomplete line: the file is damaged right after it (see the file's error)";
-        } else if (wk.converter.convert(line.text, builder, extras)) {
-          ++result.rows;
-          if (builder.commit_row(line.number)) ++result.rescued_rows;
-          if (builder.full()) flush();
-          continue;
-        } else {
-          why = wk.converter.error().c_str();
-        }
-        ++result.rejected;
-        RejectedLine r;
-        r.file_index = piece.file;
-        r.line_number = line.number;
-        r.raw.assign(line.text);
-        r.error = why != nullptr ? std::string(why) : std::move(message);
-        rejected_bytes += r.raw.size();
-        rejected.push_back(std::move(r));
-        if (rejected_bytes >= plan_.options.batch_bytes) flush();
+        sink.flush();
+        add_counts(result, sink);
+        extras.merge(sink.extras.fields());
       }
     }
     result.extra_fields = extras.finish();
-    flush();
     if (chunked && (plan_.options.delivery == Delivery::kOrdered || last_chunk)) publish_owned_lines(index, owned);
     if (plan_.options.delivery == Delivery::kOrdered) finish_ordered(index);
+  }
+
+  static void add_counts(PieceResult& result, const LineSink& sink) {
+    result.lines += sink.lines;
+    result.rows += sink.rows;
+    result.rejected += sink.rejected;
+    result.blank += sink.blank;
+    result.rescued_rows += sink.rescued_rows;
+  }
+
+  // A compressed stream is decompressed by one thread, but its lines can be
+  // parsed by several: the stream is read in blocks of complete lines, and
+  // while the lines of one block are parsed in parts by whichever threads of
+  // the pool are idle (a nested parallel_for; with none idle, the caller does
+  // all of it), one more task reads the next block. Outputs are delivered in
+  // line order after each block. Returns the number of lines read.
+  int64_t parse_in_parallel(size_t index, size_t w, LineReader& lines, PieceResult& result, ExtraFieldLog& extras) {
+    const Piece& piece = pieces_[index];
+    const SourceFile& file = files_[piece.file];
+    const size_t parts = pool_.num_threads();
+    const size_t block_target = 8 * plan_.options.read_block_bytes;
+
+    struct LineRef {
+      size_t offset;
+      size_t length;
+      int64_t number;
+      bool truncated;
+      bool incomplete;
+    };
+    struct Block {
+      std::string text;  // the lines, each followed by LF, then padding for simdjson
+      std::vector<LineRef> lines;
+    };
+    struct Part {
+      explicit Part(const Plan& plan) : converter(plan) {}
+      LineConverter converter;
+      std::vector<std::pair<ScanOutput, size_t>> outputs;
+    };
+
+    int64_t owned = 0;
+    bool more = true;
+    auto fill = [&](Block& block) {
+      block.text.clear();
+      block.lines.clear();
+      Line line;
+      while (block.text.size() < block_target && (more = next_line(lines, line, result, owned, false))) {
+        ++owned;
+        block.lines.push_back(
+            LineRef{block.text.size(), line.text.size(), line.number, line.truncated, line.incomplete});
+        block.text.append(line.text);
+        block.text.push_back('\n');
+      }
+      block.text.append(kLinePadding, ' ');
+    };
+
+    std::vector<std::unique_ptr<Part>> state(parts);
+    for (auto& p : state) p = std::make_unique<Part>(plan_);
+    Block current, next;
+    fill(current);
+    while (!current.lines.empty()) {
+      const bool read_ahead = more;
+      const size_t n = current.lines.size();
+      std::vector<std::unique_ptr<LineSink>> sinks(parts);
+      // Task 0 reads the next block (the longest task, so it starts first);
+      // tasks 1..parts parse the parts of this one.
+      const size_t first_part = read_ahead ? 1 : 0;
+      pool_.parallel_for(parts + first_part, [&](size_t task, size_t) {
+        if (task < first_part) {
+          fill(next);
+          return;
+        }
+        task -= first_part;
+        Part& part = *state[task];
+        sinks[task] = std::make_unique<LineSink>(
+            plan_, *memory_, part.converter, piece.file, file.relative_path,
+            [&part](ScanOutput&& out, size_t bytes) { part.outputs.emplace_back(std::move(out), bytes); });
+        LineSink& sink = *sinks[task];
+        for (size_t i = task * n / parts; i < (task + 1) * n / parts; ++i) {
+          const LineRef& ref = current.lines[i];
+          Line line;
+          line.text = std::string_view(current.text.data() + ref.offset, ref.length);
+          line.number = ref.number;
+          line.truncated = ref.truncated;
+          line.incomplete = ref.incomplete;
+          sink.add(line);
+        }
+        sink.flush();
+      });
+      for (size_t p = 0; p < parts; ++p) {
+        add_counts(result, *sinks[p]);
+        extras.merge(sinks[p]->extras.fields());
+        for (auto& [out, bytes] : state[p]->outputs) deliver(index, w, std::move(out), bytes);
+        state[p]->outputs.clear();
+      }
+      if (!read_ahead) break;
+      std::swap(current, next);
+    }
+    return owned;
   }
 
   // Lines owned by a chunk (those starting in [begin, end)), counted from the

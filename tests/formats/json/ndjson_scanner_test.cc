@@ -299,27 +299,35 @@ std::string numbered_lines(int n, int bad_every = 0) {
 void expect_damaged_file_reported(const std::string& name, const std::string& compressed) {
   TempDir dir;
   write_file(dir.file(name), compressed.substr(0, compressed.size() / 2));
-  NdjsonScanner scanner(Schema({Field("i", DataType::int64()), Field("s", DataType::string())}), {});
-  auto r = scan_all(scanner, find_ndjson_files(FileSystem::local(), dir.path()));
-  const auto& f = r.files[0];
-  ASSERT_TRUE(f.error.has_value());
-  EXPECT_EQ(f.error->category(), ErrorCategory::kCorrupt);
-  EXPECT_NE(f.error->message().find(name), std::string::npos) << f.error->message();
-  EXPECT_NE(f.error->message().find("every line through line " + std::to_string(f.lines) + " was read"),
-            std::string::npos)
-      << f.error->message();
-  ASSERT_GT(f.rows, 1000);
-  // Every complete line before the damage was delivered, in order, with its number.
-  for (size_t row = 0; row < r.batch.num_rows(); ++row) {
-    const int64_t line = at(r, "_source_line", row).as_int();
-    ASSERT_EQ(at(r, "i", row), Value::int64(line));
+  // One thread reads and parses; two split the parsing of each block of lines.
+  for (size_t threads : {1, 2}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    ThreadPool pool(threads);
+    ScanOptions o;
+    o.pool = &pool;
+    o.read_block_bytes = 4096;
+    NdjsonScanner scanner(Schema({Field("i", DataType::int64()), Field("s", DataType::string())}), o);
+    auto r = scan_all(scanner, find_ndjson_files(FileSystem::local(), dir.path()));
+    const auto& f = r.files[0];
+    ASSERT_TRUE(f.error.has_value());
+    EXPECT_EQ(f.error->category(), ErrorCategory::kCorrupt);
+    EXPECT_NE(f.error->message().find(name), std::string::npos) << f.error->message();
+    EXPECT_NE(f.error->message().find("every line through line " + std::to_string(f.lines) + " was read"),
+              std::string::npos)
+        << f.error->message();
+    ASSERT_GT(f.rows, 1000);
+    // Every complete line before the damage was delivered, in order, with its number.
+    for (size_t row = 0; row < r.batch.num_rows(); ++row) {
+      const int64_t line = at(r, "_source_line", row).as_int();
+      ASSERT_EQ(at(r, "i", row), Value::int64(line));
+    }
+    // The cut-off last line is rejected, not lost.
+    EXPECT_LE(r.rejected.size(), 1u);
+    if (!r.rejected.empty()) {
+      EXPECT_NE(r.rejected[0].error.find("incomplete line"), std::string::npos);
+    }
+    EXPECT_EQ(f.lines, f.rows + f.rejected + f.blank);
   }
-  // The cut-off last line is rejected, not lost.
-  EXPECT_LE(r.rejected.size(), 1u);
-  if (!r.rejected.empty()) {
-    EXPECT_NE(r.rejected[0].error.find("incomplete line"), std::string::npos);
-  }
-  EXPECT_EQ(f.lines, f.rows + f.rejected + f.blank);
 }
 
 TEST(NdjsonScanner, TruncatedGzipDeliversCompleteLinesThenReportsTheDamage) {
@@ -359,6 +367,7 @@ TEST(NdjsonScanner, ChunkedFilesThreadsAndDeliveryModesGiveTheSameResult) {
   ScanOptions base;
   base.chunk_bytes = 0;
   base.batch_rows = 4096;
+  base.read_block_bytes = 4096;  // small blocks: many refills, and many parallel blocks of the .gz file
   ThreadPool one(1);
   base.pool = &one;
   const ScanResult reference = scan_all(NdjsonScanner(schema, base), files);

@@ -120,7 +120,8 @@ struct ScanOptions {
   size_t batch_rows = 16384;
   size_t batch_bytes = size_t{16} << 20;  // string bytes per batch before it is cut
   // Plain files larger than this are split into chunks parsed in parallel
-  // (0: never split). Compressed files are read by one worker each.
+  // (0: never split). A compressed file is decompressed by one worker, in
+  // blocks of 8 × read_block_bytes whose lines idle workers help parse.
   uint64_t chunk_bytes = uint64_t{8} << 20;
   size_t read_block_bytes = size_t{1} << 20;
   // Longer lines are rejected (as DuckDB's maximum_object_size, 16 MiB by
