@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 namespace bullion::json::detail {
@@ -38,14 +39,38 @@ bool is_json_integer_token(std::string_view token) {
   return true;
 }
 
-double parse_double_token(std::string_view token) {
-  double d = 0;
-  const auto result = std::from_chars(token.data(), token.data() + token.size(), d);
-  if (result.ec == std::errc::result_out_of_range) {
-    // Beyond ±1.8e308: from_chars leaves d unset; JSON readers give ±infinity.
-    return token.front() == '-' ? -HUGE_VAL : HUGE_VAL;
+bool is_json_number_token(std::string_view t) {
+  size_t i = 0;
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i == t.size()) return false;
+  if (t[i] == '0') {
+    ++i;
+  } else if (t[i] >= '1' && t[i] <= '9') {
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+  } else {
+    return false;
   }
-  return d;
+  if (i < t.size() && t[i] == '.') {
+    const size_t start = ++i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    if (i == start) return false;
+  }
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    const size_t start = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    if (i == start) return false;
+  }
+  return i == t.size();
+}
+
+double parse_double_token(std::string_view token) {
+  // strtod rounds correctly and gives ±HUGE_VAL beyond the double range and
+  // 0 (or a subnormal) below it, as JSON readers do. The token is ASCII and
+  // bullion never changes the C locale, so '.' is the decimal point.
+  const std::string copy(token);
+  return std::strtod(copy.c_str(), nullptr);
 }
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -112,9 +137,10 @@ simdjson::error_code read_value(od::value& value, ValueText& out, std::string& s
       out.text = raw;
       od::number number;
       if (auto e = value.get_number().get(number); e) {
-        // simdjson 3.0 refuses integers beyond 64 bits; JSON allows them.
-        if (e == simdjson::NUMBER_ERROR && is_json_integer_token(raw)) {
-          out.kind = JsonKind::kBigInteger;
+        // simdjson 3.0 refuses integers beyond 64 bits and numbers beyond the
+        // double range; JSON allows both.
+        if (e == simdjson::NUMBER_ERROR && is_json_number_token(raw)) {
+          out.kind = is_json_integer_token(raw) ? JsonKind::kBigInteger : JsonKind::kDouble;
           out.double_value = parse_double_token(raw);
           return simdjson::SUCCESS;
         }

@@ -37,7 +37,9 @@ inline std::string_view trim_token(std::string_view token) {
 // True if `token` is a JSON integer (optional '-', digits, no leading zero)
 // — used to accept integers beyond 64 bits, which simdjson 3.0 rejects.
 bool is_json_integer_token(std::string_view token);
-// Parses a JSON number token as a double (correctly rounded).
+// True if `token` is a JSON number (RFC 8259 grammar).
+bool is_json_number_token(std::string_view token);
+// Parses a JSON number token as a double (correctly rounded; ±inf beyond the range).
 double parse_double_token(std::string_view token);
 
 // Appends `s` as a JSON string literal (quotes and escapes) to `out`.

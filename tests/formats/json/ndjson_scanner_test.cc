@@ -76,6 +76,10 @@ TEST(NdjsonScanner, EveryJsonValueIntoEveryColumnType) {
       {"-2.5e-3", DataType::float64(), Value::float64(-0.0025), nullptr},
       {"123456789012345678901234567890", DataType::float64(), Value::float64(1.2345678901234568e29), nullptr},
       {"\"1.5\"", DataType::float64(), null_value, "\"1.5\""},
+      {"1e400", DataType::float64(), Value::float64(HUGE_VAL), nullptr},
+      {"-1E+400", DataType::float64(), Value::float64(-HUGE_VAL), nullptr},
+      {"1e-400", DataType::float64(), Value::float64(0.0), nullptr},
+      {"1e400", DataType::string(), Value::string("1e400"), nullptr},
       {"0.1", DataType::float32(), Value::float32(0.1f), nullptr},
       // decimal
       {"12.345", DataType::decimal(10, 2), Value::decimal(1235, 10, 2), nullptr},
