@@ -33,6 +33,7 @@
 // every rescued field of the row with its value as JSON (minified), plus
 // "_file_path" with the file's relative path; NULL when nothing was rescued.
 // E.g. {"amount":"12,50","coupon":{"id":7},"_file_path":"2026/11/events-01.json"}.
+// (With ScanOptions::rescued_data_column empty, such values are dropped.)
 //
 // Rejected lines — malformed JSON, a line that is not an object, invalid
 // UTF-8, a line longer than max_line_bytes, the incomplete last line of a
@@ -46,7 +47,8 @@
 // files are not affected; the caller decides whether that fails its run.
 //
 // Memory: per worker, one read buffer (block + longest line) and one batch
-// being built; kOrdered also holds finished batches of later files, bounded by
+// being built (a compressed file parsed by several workers also holds two
+// blocks of 8 × read_block_bytes of its text); kOrdered also holds finished batches of later files, bounded by
 // max_buffered_bytes (a worker whose output would exceed it waits for its
 // turn). Batch memory (columns and string blocks) is pooled: when the caller
 // drops a batch its memory is reused for later batches, so steady-state
