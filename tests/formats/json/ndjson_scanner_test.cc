@@ -487,6 +487,97 @@ TEST(NdjsonScanner, ConsumerExceptionsStopTheScan) {
   }
 }
 
+// A filesystem whose reads of one file fail after `fail_after` bytes, as a
+// disk error or a vanished network mount would (LevelDB's fault-injecting Env).
+class FailingReadFileSystem : public FileSystem {
+ public:
+  FailingReadFileSystem(std::string failing_path, uint64_t fail_after)
+      : failing_path_(std::move(failing_path)), fail_after_(fail_after) {}
+
+  std::unique_ptr<RandomAccessFile> open_read(const std::string& path) override {
+    auto file = FileSystem::local().open_read(path);
+    if (path != failing_path_) return file;
+    return std::make_unique<FailingFile>(std::move(file), fail_after_);
+  }
+  std::unique_ptr<WritableFile> open_write(const std::string& path) override {
+    return FileSystem::local().open_write(path);
+  }
+  bool put_if_absent(const std::string& path, std::string_view data) override {
+    return FileSystem::local().put_if_absent(path, data);
+  }
+  void write_atomic(const std::string& path, std::string_view data) override {
+    FileSystem::local().write_atomic(path, data);
+  }
+  std::vector<FileInfo> list(const std::string& dir) override { return FileSystem::local().list(dir); }
+  bool exists(const std::string& path) override { return FileSystem::local().exists(path); }
+  FileInfo stat(const std::string& path) override { return FileSystem::local().stat(path); }
+  void remove(const std::string& path) override { FileSystem::local().remove(path); }
+  void rename(const std::string& from, const std::string& to) override { FileSystem::local().rename(from, to); }
+  void create_dirs(const std::string& path) override { FileSystem::local().create_dirs(path); }
+  void sync_dir(const std::string& dir) override { FileSystem::local().sync_dir(dir); }
+
+ private:
+  class FailingFile : public RandomAccessFile {
+   public:
+    FailingFile(std::unique_ptr<RandomAccessFile> file, uint64_t fail_after)
+        : file_(std::move(file)), fail_after_(fail_after) {}
+    const std::string& path() const override { return file_->path(); }
+    uint64_t size() const override { return file_->size(); }
+    void read_at(uint64_t offset, size_t n, char* out) const override {
+      if (offset + n > fail_after_) throw Error::io("cannot read '" + path() + "': Input/output error");
+      file_->read_at(offset, n, out);
+    }
+
+   private:
+    std::unique_ptr<RandomAccessFile> file_;
+    uint64_t fail_after_;
+  };
+
+  std::string failing_path_;
+  uint64_t fail_after_;
+};
+
+TEST(NdjsonScanner, ReadFailureEndsOnlyThatFileAndKeepsWhatWasRead) {
+  TempDir dir;
+  write_file(dir.file("a.json"), numbered_lines(50000));
+  write_file(dir.file("b.json.gz"), gzip(numbered_lines(50000)));
+  write_file(dir.file("c.json"), numbered_lines(100));
+  for (const std::string failing : {"a.json", "b.json.gz"}) {
+    for (size_t threads : {1, 2}) {
+      SCOPED_TRACE(failing + " threads " + std::to_string(threads));
+      FailingReadFileSystem fs(dir.file(failing), 100'000);
+      ThreadPool pool(threads);
+      ScanOptions o;
+      o.fs = &fs;
+      o.pool = &pool;
+      o.read_block_bytes = 8192;
+      o.chunk_bytes = 0;
+      NdjsonScanner scanner(Schema({Field("i", DataType::int64()), Field("s", DataType::string())}), o);
+      auto r = scan_all(scanner, find_ndjson_files(FileSystem::local(), dir.path()));
+      const size_t bad = failing == "a.json" ? 0 : 1;
+      for (size_t f = 0; f < 3; ++f) {
+        EXPECT_EQ(r.files[f].lines, r.files[f].rows + r.files[f].rejected + r.files[f].blank);
+        EXPECT_EQ(r.files[f].error.has_value(), f == bad);
+      }
+      EXPECT_EQ(r.files[bad].error->category(), ErrorCategory::kIO);
+      EXPECT_NE(r.files[bad].error->message().find("Input/output error"), std::string::npos);
+      EXPECT_GT(r.files[bad].rows, 100);
+      EXPECT_EQ(r.files[1 - bad].lines, 50000);  // the other files are read whole
+      EXPECT_EQ(r.files[2].lines, 100);
+      // The rows that were read are the file's first lines, in order.
+      int64_t expected = 1;
+      for (size_t row = 0; row < r.batch.num_rows(); ++row) {
+        if (at(r, "_source_file", row) != Value::string(failing)) continue;
+        int64_t line = at(r, "_source_line", row).as_int();
+        while (expected % 97 == 0) ++expected;  // blank lines
+        ASSERT_EQ(line, expected);
+        ASSERT_EQ(at(r, "i", row), Value::int64(line));
+        ++expected;
+      }
+    }
+  }
+}
+
 TEST(NdjsonScanner, MissingFileIsReportedNotThrown) {
   NdjsonScanner scanner(Schema({Field("i", DataType::int64())}), {});
   std::vector<SourceFile> files = {{"/nonexistent/x.json", "x.json", 0, 0}};
