@@ -76,7 +76,8 @@ def bench_bullion(binary: str, directory: pathlib.Path, threads: int, repeat: in
         check=True, capture_output=True, text=True,
     ).stdout
     r = json.loads(out)
-    return {"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"], "rows": r["rows"]}
+    return {"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"], "rows": r["rows"],
+            "busiest_thread_seconds": r["busiest_thread_seconds"]}
 
 
 def bench_duckdb(directory: pathlib.Path, threads: int, repeat: int, compressed: bool) -> dict:
@@ -164,6 +165,10 @@ def main() -> None:
                 print(f"{kind:6} {threads:7} {engine:8} {total / r['seconds'] / 1e6:10.0f} "
                       f"{r['rows'] / r['seconds'] / 1e6:8.2f} {total / r['cpu_seconds'] / 1e6:9.0f} "
                       f"{r['cpu_seconds'] / r['seconds']:10.2f} {ratio:16.2f}x {cpu_ratio:15.2f}x")
+                if engine == "bullion":
+                    busiest = r["busiest_thread_seconds"]
+                    print(f"{'':6} {'':7} {'':8} busiest thread ran {busiest:.3f} s of {r['cpu_seconds']:.3f} s CPU: "
+                          f"{total / busiest / 1e6:.0f} MB/s if each thread had a free core")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
