@@ -78,7 +78,7 @@ struct StringHash {
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
-// Everything that is about the whole file rather than one piece of it.
+// TIMESTAMP_NTZ takes wall-clock text only: a zone would silently shift it.
 bool has_zone_designator(std::string_view text) {
   // After "yyyy-MM-ddTHH:mm:ss": a 'Z' or an offset sign means a zone.
   if (text.size() <= 19) return false;
