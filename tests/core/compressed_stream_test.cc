@@ -41,14 +41,17 @@ std::string unzstd(const std::string& data) {
   std::string out;
   char buf[65536];
   size_t rc = 1;
-  while (in.pos < in.size) {
+  for (;;) {
     ZSTD_outBuffer o{buf, sizeof buf, 0};
     rc = ZSTD_decompressStream(ctx, &o, &in);
     EXPECT_FALSE(ZSTD_isError(rc)) << ZSTD_getErrorName(rc);
     if (ZSTD_isError(rc)) break;
     out.append(buf, o.pos);
+    if (rc == 0) break;                              // end of the frame
+    if (in.pos == in.size && o.pos < o.size) break;  // input ends inside the frame
   }
   EXPECT_EQ(rc, 0u) << "incomplete zstd frame";
+  EXPECT_EQ(in.pos, in.size) << "bytes after the zstd frame";
   ZSTD_freeDCtx(ctx);
   return out;
 }
