@@ -136,8 +136,8 @@ void print_generate_summary(const GenerateOptions& options, const GenerateSummar
                 with_commas(s.events_by_type[t]).c_str(), percent_of(s.events_by_type[t], s.unique_events).c_str());
   std::printf("  dirt (share of lines):\n");
   for (const DirtRow& row : dirt_rows(s.dirt))
-    std::printf("    %-22s %10s  %7s  %s\n", row.label, with_commas(row.count).c_str(),
-                percent_of(row.count, s.lines).c_str(), row.note);
+    std::printf("    %-22s %10s  %7s%s%s\n", row.label, with_commas(row.count).c_str(),
+                percent_of(row.count, s.lines).c_str(), *row.note ? "  " : "", row.note);
   if (s.files.size() <= 12) {
     std::printf("  files:\n");
     for (const GeneratedFile& f : s.files)
