@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <string>
@@ -36,9 +37,19 @@ struct ChunkStats {
   int64_t last_micros = std::numeric_limits<int64_t>::min();
 };
 
+// Memory from aligned_alloc, released with free.
+struct FreeDeleter {
+  void operator()(char* p) const { std::free(p); }
+};
+using PageBuffer = std::unique_ptr<char[], FreeDeleter>;
+// At least `bytes` of 2 MiB-aligned memory on transparent huge pages where
+// the kernel allows: first touch of 4 KiB pages costs more than generating
+// the lines (DESIGN, "Engine principles").
+PageBuffer allocate_page_buffer(size_t bytes);
+
 // One chunk's output. Reused across chunks: buffers only grow.
 struct ChunkResult {
-  std::unique_ptr<char[]> body;  // lines written in this chunk's place, in order
+  PageBuffer body;  // lines written in this chunk's place, in order
   size_t body_capacity = 0;
   size_t body_size = 0;
   uint64_t body_lines = 0;
@@ -79,6 +90,8 @@ class ChunkGenerator {
   };
 
   void collect_customers();
+  // Weighted choice of an active customer by activity (u uniform in [0, 1)).
+  uint32_t pick_customer(double u) const;
   void cancel_session(uint32_t customer, Rng& rng);
   void random_session(uint32_t customer, Rng& rng);
   uint32_t pick_product(const CustomerProfile& c, Rng& rng) const;
@@ -101,9 +114,12 @@ class ChunkGenerator {
   uint64_t sessions_ = 0;
   std::vector<double> cumulative_;  // running activity of the day's active customers
   std::vector<uint32_t> active_ids_;
+  static constexpr size_t kSearchBlock = 64;
+  std::vector<double> block_last_;  // cumulative_ at the end of each block of kSearchBlock
   std::vector<uint32_t> cancelling_;
   std::vector<Event> events_;
   std::vector<uint64_t> order_;  // (millis << 24 | index): events in time order
+  std::vector<uint64_t> sort_scratch_;
   std::vector<PendingDuplicate> pending_;
 };
 

@@ -102,6 +102,8 @@ ProductCatalogue::ProductCatalogue() {
     if (i % 50 == 7) text_ += kSuffixes[(i / 50) % std::size(kSuffixes)];
     lengths_[i] = static_cast<uint8_t>(text_.size() - offsets_[i]);
   }
+  // Readable slack after the last id, so ids can be copied in fixed-size blocks.
+  text_.append(32, '\0');
 }
 
 DailyRhythm::DailyRhythm()

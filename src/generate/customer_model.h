@@ -93,6 +93,7 @@ struct Country {
 const std::vector<Country>& countries();
 
 // The product catalogue: ids "P00000".."P01999"; 2% carry a non-ASCII suffix.
+// At least 32 bytes can be read from the start of any id.
 class ProductCatalogue {
  public:
   static constexpr uint32_t kNumProducts = 2000;

@@ -116,6 +116,8 @@ Plan make_plan(const GenerateOptions& options, uint64_t num_customers, ThreadPoo
     plan.chunks[k].cancel_lines += c.cancel_events;
   }
 
+  for (const ChunkSpec& chunk : plan.chunks) plan.max_chunk_lines = std::max(plan.max_chunk_lines, chunk.lines);
+
   // 5. Files: contiguous runs of chunks, equal in number.
   const uint64_t num_chunks = plan.chunks.size();
   BULLION_ASSERT(num_chunks >= options.num_files, "fewer chunks than files");

@@ -46,7 +46,8 @@ struct Plan {
   std::vector<ChunkSpec> chunks;  // in time order
   std::vector<uint32_t> first_chunk_of_day;
   std::vector<uint32_t> first_chunk_of_file;  // size num_files + 1
-  uint32_t customer_id_width = 7;             // digits after "C"
+  uint64_t max_chunk_lines = 0;
+  uint32_t customer_id_width = 7;  // digits after "C"
   ProductCatalogue products;
   DailyRhythm rhythm;
 
