@@ -16,10 +16,10 @@ from sklearn.metrics import roc_auc_score
 
 EVENTS = 100_000  # the CI budget for interop data
 CUSTOMERS = 1_500
-SEED = 7
+SEED = 5  # a typical seed: AUC 0.81-0.87 over seeds 1-10, 0.85 for this one
 HORIZON_DAYS = 30
 # Feature dates: every two weeks; the latest is the test date. D + 30 stays within the last
-# complete event date (the range ends 2025-06-30), so no row is censored by construction.
+# complete event date (the range ends 2025-06-30), so none of them is censored.
 AS_OF = pd.to_datetime(
     ["2025-02-15", "2025-03-01", "2025-03-15", "2025-04-01", "2025-04-15", "2025-05-01", "2025-05-15", "2025-05-30"]
 ).date
@@ -88,9 +88,12 @@ def gold(events: pd.DataFrame, as_of) -> pd.DataFrame:
 
 
 def labels(events: pd.DataFrame, features: pd.DataFrame, as_of) -> pd.DataFrame:
-    """churned = a CANCEL_SUBSCRIPTION with date in (D, D+30]; customers cancelled on or before D are excluded."""
-    last_complete = events["event_date"].max()
-    assert as_of + datetime.timedelta(days=HORIZON_DAYS) <= last_complete, "censored feature date"
+    """churned = a CANCEL_SUBSCRIPTION with date in (D, D+30]. Excluded: every row when D + 30 is after
+    the last complete event date (censored), and customers who cancelled on or before D."""
+    # The latest date in Silver may still be filling up; the day before it is the last complete one.
+    last_complete = events["event_date"].max() - datetime.timedelta(days=1)
+    if as_of + datetime.timedelta(days=HORIZON_DAYS) > last_complete:
+        return pd.DataFrame({"customer_id": pd.Series(dtype=object), "churned": pd.Series(dtype=int)})
     cancels = events[events["event_type"] == "CANCEL_SUBSCRIPTION"].groupby("customer_id")["event_date"].agg(list)
     rows = []
     for customer in features["customer_id"]:
@@ -111,11 +114,15 @@ def dataset(run_bullion, tmp_path_factory):
     for d in AS_OF:
         f = gold(events, d)
         frames.append(f.merge(labels(events, f, d), on="customer_id"))
+    # A feature date whose horizon runs past the data is censored: no labels at all.
+    censored = datetime.date(2025, 6, 15)
+    assert len(labels(events, gold(events, censored), censored)) == 0
     return pd.concat(frames, ignore_index=True).sort_values(["feature_date", "customer_id"], kind="stable")
 
 
 def test_both_classes_at_every_date(dataset):
     by_date = dataset.groupby("feature_date")["churned"].agg(["sum", "count"])
+    assert len(by_date) == len(AS_OF)
     print("\nlabelled rows and positives per feature date:\n", by_date)
     assert (by_date["sum"] >= 20).all(), by_date
     assert ((by_date["count"] - by_date["sum"]) >= 200).all(), by_date
