@@ -77,9 +77,10 @@ std::vector<DirtRow> dirt_rows(const DirtCounts& d) {
 }  // namespace
 
 GenerateSummary run_generator(const GenerateOptions& options, const GlobalOptions& global) {
+  if (global.quiet) return generate(options);
   Progress progress("generate", options.num_events, "events");
   GenerateOptions with_progress = options;
-  with_progress.progress = global.quiet ? nullptr : &progress;
+  with_progress.progress = &progress;
   GenerateSummary summary = generate(with_progress);
   progress.finish();
   return summary;

@@ -99,6 +99,9 @@ namespace {
 
 constexpr int32_t kMaxDays = 3660;
 constexpr uint32_t kMaxFiles = 10'000;
+constexpr uint64_t kMaxCustomers = 100'000'000;  // ~5 GB of profiles
+// A day splits into at most 86,400 chunks (one per second) of ~64k lines.
+constexpr uint64_t kMaxEventsPerDay = 5'000'000'000;
 
 void check_rate(double rate, const char* flag) {
   if (!(rate >= 0.0 && rate <= 1.0))
@@ -115,12 +118,18 @@ void validate(const GenerateOptions& o, uint64_t customers) {
     throw Error::invalid_input("--customers (" + std::to_string(customers) + ") must not exceed --events (" +
                                    std::to_string(o.num_events) + ")",
                                "ask for fewer customers or more events; the default is events / 50");
-  if (customers > std::numeric_limits<uint32_t>::max())
-    throw Error::invalid_input("--customers must be at most " + std::to_string(std::numeric_limits<uint32_t>::max()));
+  if (customers > kMaxCustomers)
+    throw Error::invalid_input("--customers " + std::to_string(customers) + " is more than the supported " +
+                               std::to_string(kMaxCustomers));
   if (o.end_date < o.start_date)
     throw Error::invalid_input("--end (" + format_date(o.end_date) + ") is before --start (" +
                                format_date(o.start_date) + ")");
   const int64_t days = int64_t{o.end_date} - o.start_date + 1;
+  if (o.num_events / static_cast<uint64_t>(days) > kMaxEventsPerDay)
+    throw Error::invalid_input("--events " + std::to_string(o.num_events) + " is more than " +
+                                   std::to_string(kMaxEventsPerDay) + " per day of the " + std::to_string(days) +
+                                   "-day range",
+                               "widen the range with --start and --end");
   if (days > kMaxDays)
     throw Error::invalid_input("--start " + format_date(o.start_date) + " to --end " + format_date(o.end_date) +
                                " spans " + std::to_string(days) + " days; at most " + std::to_string(kMaxDays) +

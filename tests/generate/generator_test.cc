@@ -454,6 +454,19 @@ TEST(Generator, BadOptionsNameTheFlag) {
   EXPECT_NE(e.message().find("--files"), std::string::npos) << e.message();
 
   o = small_options(dir.path());
+  o.num_events = 200'000'000;
+  o.num_customers = 150'000'000;
+  e = expect_error([&] { generate(o); });
+  EXPECT_NE(e.message().find("--customers"), std::string::npos) << e.message();
+
+  o = small_options(dir.path());
+  o.num_events = 10'000'000'000;
+  o.start_date = o.end_date;
+  e = expect_error([&] { generate(o); });
+  EXPECT_NE(e.message().find("--events"), std::string::npos) << e.message();
+  EXPECT_NE(e.hint().find("--start"), std::string::npos) << e.hint();
+
+  o = small_options(dir.path());
   o.compression = Compression::kZstd;
   o.compression_level = 30;
   e = expect_error([&] { generate(o); });

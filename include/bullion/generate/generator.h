@@ -10,7 +10,7 @@
 // (one line, keys always in this order, values strings or null).
 //
 // The model. Every customer has a latent churn propensity that raises a daily
-// churn hazard and lowers activity. A customer who churns declines for 2–8
+// churn hazard and lowers activity. A customer who churns declines for 6–12
 // weeks beforehand (fewer sessions, fewer carts and purchases, more support
 // tickets), then emits one CANCEL_SUBSCRIPTION event and stays mostly silent.
 // Sessions group several events of one customer (LOGIN, PAGE_VIEW,
@@ -49,7 +49,8 @@
 //
 // Threading: generate() runs chunks on `pool` (ThreadPool::global() when
 // null) and blocks until done; compression runs on one thread at a time,
-// overlapped with generation. Memory: O(customers) plus about 40 MB per thread.
+// overlapped with generation. Memory: about 64 bytes per customer, plus up to
+// ~60 MB per thread of buffers reused from chunk to chunk.
 #pragma once
 
 #include <array>
