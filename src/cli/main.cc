@@ -53,8 +53,8 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", global.quiet, "Only print errors");
   app.add_flag("-v,--verbose", global.verbose, "Print diagnostics");
 
-  cli::add_unbuilt_command(app, "demo", "Generate data, run every layer, train, register, print a summary");
-  cli::add_unbuilt_command(app, "generate", "Generate synthetic churn events as NDJSON");
+  cli::add_demo_command(app, global);
+  cli::add_generate_command(app, global);
   cli::add_unbuilt_command(app, "validate", "Check a pipeline spec without touching data");
   cli::add_unbuilt_command(app, "run", "Run a pipeline's layers");
   cli::add_unbuilt_command(app, "train", "Train and register a model from Gold features");
