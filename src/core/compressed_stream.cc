@@ -10,51 +10,6 @@
 
 namespace bullion {
 
-std::string_view compression_name(Compression compression) {
-  switch (compression) {
-    case Compression::kNone:
-      return "none";
-    case Compression::kGzip:
-      return "gzip";
-    case Compression::kZstd:
-      return "zstd";
-  }
-  return "none";
-}
-
-std::optional<Compression> parse_compression(std::string_view name) {
-  if (name == "none") return Compression::kNone;
-  if (name == "gzip" || name == "gz") return Compression::kGzip;
-  if (name == "zstd" || name == "zst") return Compression::kZstd;
-  return std::nullopt;
-}
-
-std::string_view compression_extension(Compression compression) {
-  switch (compression) {
-    case Compression::kNone:
-      return "";
-    case Compression::kGzip:
-      return ".gz";
-    case Compression::kZstd:
-      return ".zst";
-  }
-  return "";
-}
-
-int min_compression_level(Compression compression) { return compression == Compression::kNone ? 0 : 1; }
-
-int max_compression_level(Compression compression) {
-  switch (compression) {
-    case Compression::kNone:
-      return 0;
-    case Compression::kGzip:
-      return 9;
-    case Compression::kZstd:
-      return 19;
-  }
-  return 0;
-}
-
 // One codec's streaming state plus a reused output buffer. step() consumes
 // all of `in` (and, with `finish`, ends the stream), handing each filled
 // output buffer to `sink`.

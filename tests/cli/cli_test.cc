@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <fstream>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -160,14 +161,13 @@ TEST(CliGenerate, UnwritableOutIsAnIOErrorExitSeven) {
   EXPECT_NE(r.output.find("--out"), std::string::npos) << r.output;
 }
 
-TEST(CliGenerate, ReadOnlyDirectoryIsAnIOErrorExitSeven) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
+TEST(CliGenerate, UnwritableOutputIsAnIOErrorExitSeven) {
+  // A path below a regular file cannot be created, whoever runs the test (root included).
   bullion::testing::TempDir dir;
-  ASSERT_EQ(::chmod(dir.path().c_str(), 0555), 0);
-  const Result r = run("generate --events 1000 --out " + dir.path());
-  ::chmod(dir.path().c_str(), 0755);
+  { std::ofstream(dir.file("blocker")) << "x"; }
+  const Result r = run("generate --events 1000 --out " + dir.file("blocker/out"));
   EXPECT_EQ(r.exit_code, 7) << r.output;
-  EXPECT_NE(r.output.find("Permission denied"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("blocker"), std::string::npos) << r.output;
 }
 
 TEST(CliGenerate, RefusesToMixRunsWithoutOverwrite) {

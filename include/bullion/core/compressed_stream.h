@@ -26,21 +26,10 @@
 #include <string>
 #include <string_view>
 
+#include "bullion/core/compression.h"
 #include "bullion/core/fs.h"
 
 namespace bullion {
-
-enum class Compression { kNone, kGzip, kZstd };
-
-// "none", "gzip", "zstd".
-std::string_view compression_name(Compression compression);
-// Accepts "none", "gzip" (or "gz"), "zstd" (or "zst"); nullopt otherwise.
-std::optional<Compression> parse_compression(std::string_view name);
-// The conventional file-name suffix: "", ".gz", ".zst".
-std::string_view compression_extension(Compression compression);
-// The inclusive range of levels a codec accepts (none: 0..0; gzip: 1..9; zstd: 1..19).
-int min_compression_level(Compression compression);
-int max_compression_level(Compression compression);
 
 class CompressedWriter {
  public:
