@@ -1,0 +1,17 @@
+// Internal: creates or checks the tracking database schema.
+#pragma once
+
+#include <cstdint>
+
+#include "tracking/sqlite.h"
+
+namespace bullion::tracking::detail {
+
+inline constexpr int64_t kSchemaVersion = 1;
+
+// Creates the schema (and the Default experiment "0") in an empty database;
+// checks the version of an existing one (kUnsupported if newer). Safe to call
+// from several processes at once.
+void ensure_schema(sql::Database& db, int64_t now_ms);
+
+}  // namespace bullion::tracking::detail
