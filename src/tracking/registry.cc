@@ -46,6 +46,10 @@ constexpr const char* kVersionColumns =
     "name, version, creation_time, last_updated_time, description, user_id, current_stage, source, storage_location, "
     "run_id, run_link, model_id, status, status_message";
 
+constexpr const char* kPrefixedVersionColumns =
+    "v.name, v.version, v.creation_time, v.last_updated_time, v.description, v.user_id, v.current_stage, v.source, "
+    "v.storage_location, v.run_id, v.run_link, v.model_id, v.status, v.status_message";
+
 ModelVersion read_version(Connection& c, const sql::Statement& q) {
   ModelVersion v;
   v.name = q.text(0);
@@ -518,7 +522,7 @@ Page<ModelVersion> TrackingStore::search_model_versions(const std::string& filte
     order += column + (ob.ascending ? " ASC, " : " DESC, ");
   }
   order += "v.name ASC, v.version DESC";
-  const std::string sql_text = std::string("SELECT ") + kVersionColumns + " FROM model_versions v" + joins + " WHERE " +
+  const std::string sql_text = std::string("SELECT ") + kPrefixedVersionColumns + " FROM model_versions v" + joins + " WHERE " +
                                where + " ORDER BY " + order + " LIMIT ? OFFSET ?";
   return db_->read([&](Connection& c) {
     auto q = c.prepare(sql_text);
