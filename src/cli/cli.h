@@ -23,4 +23,10 @@ struct GlobalOptions {
 // kUnsupported, never printing a result.
 CLI::App* add_unbuilt_command(CLI::App& parent, const std::string& name, const std::string& description);
 
+// Tracking and registry commands (runs_command.cc, models_command.cc,
+// serve_command.cc); `global` must outlive the app.
+void add_runs_command(CLI::App& app, const GlobalOptions& global);
+void add_models_command(CLI::App& app, const GlobalOptions& global);
+void add_serve_command(CLI::App& app, const GlobalOptions& global);
+
 }  // namespace bullion::cli
