@@ -71,7 +71,8 @@ void models_show(const GlobalOptions& global, const std::string& name, bool as_j
   const auto versions = all_versions(*store, name);
   const auto history = store->registry_history(name);
   if (as_json) {
-    json out = {{"registered_model", server::mlflow::to_json(m)}, {"model_versions", json::array()},
+    json out = {{"registered_model", server::mlflow::to_json(m)},
+                {"model_versions", json::array()},
                 {"history", json::array()}};
     for (const auto& v : versions) out["model_versions"].push_back(server::mlflow::to_json(v));
     for (const auto& e : history)
@@ -98,10 +99,14 @@ void models_show(const GlobalOptions& global, const std::string& name, bool as_j
     TextTable h({"WHEN (UTC)", "VERSION", "CHANGE", "BY"});
     for (const auto& e : history) {
       std::string change;
-      if (e.kind == "stage") change = "stage " + e.from + " -> " + e.to;
-      else if (e.kind == "alias_set") change = "alias " + e.alias + (e.from.empty() ? "" : " (from v" + e.from + ")") + " set";
-      else if (e.kind == "alias_deleted") change = "alias " + e.alias + " removed";
-      else change = e.kind == "version_created" ? "registered" : e.kind == "version_deleted" ? "deleted" : e.kind;
+      if (e.kind == "stage")
+        change = "stage " + e.from + " -> " + e.to;
+      else if (e.kind == "alias_set")
+        change = "alias " + e.alias + (e.from.empty() ? "" : " (from v" + e.from + ")") + " set";
+      else if (e.kind == "alias_deleted")
+        change = "alias " + e.alias + " removed";
+      else
+        change = e.kind == "version_created" ? "registered" : e.kind == "version_deleted" ? "deleted" : e.kind;
       h.add_row({format_millis(e.timestamp), std::to_string(e.version), change, e.user_id});
     }
     std::printf("\nHISTORY\n%s", h.render().c_str());
@@ -158,8 +163,7 @@ void add_models_command(CLI::App& app, const GlobalOptions& global) {
     const int64_t version = parse_version(promote_opts->version);
     auto store = open_tracking_store(global, false);
     const std::string before = store->get_model_version(promote_opts->name, version).current_stage;
-    const auto after =
-        store->transition_model_version_stage(promote_opts->name, version, stage, promote_opts->archive);
+    const auto after = store->transition_model_version_stage(promote_opts->name, version, stage, promote_opts->archive);
     std::printf("%s v%lld: %s -> %s\n", promote_opts->name.c_str(), static_cast<long long>(version), before.c_str(),
                 after.current_stage.c_str());
   });

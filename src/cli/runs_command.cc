@@ -146,7 +146,8 @@ void runs_show(const GlobalOptions& global, const std::string& run_id, bool json
   const auto artifacts = store->list_artifacts(run_id);
   if (!artifacts.empty()) {
     TextTable t({"ARTIFACT", "SIZE"});
-    for (const auto& a : artifacts) t.add_row({a.path + (a.is_dir ? "/" : ""), a.is_dir ? "" : std::to_string(a.file_size)});
+    for (const auto& a : artifacts)
+      t.add_row({a.path + (a.is_dir ? "/" : ""), a.is_dir ? "" : std::to_string(a.file_size)});
     std::printf("\n%s", t.render(100).c_str());
   }
 }

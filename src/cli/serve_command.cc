@@ -25,9 +25,7 @@ struct ServeOptions {
   std::string max_upload = "4GiB";
 };
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
+bool is_loopback(const std::string& host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
 
 void serve(const GlobalOptions& global, const ServeOptions& o) {
   server::ServerOptions options;

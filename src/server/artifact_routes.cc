@@ -96,8 +96,9 @@ void add_artifact_routes(HttpServer& s, TrackingStore& store) {
           throw Error::invalid_input("artifact path '" + relative + "' does not name a file");
         FileSystem& local = FileSystem::local();
         local.create_dirs(parent_path(path));
-        const std::string tmp = path + ".tmp-" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) +
-                                "-" + std::to_string(now_millis());
+        const std::string tmp = path + ".tmp-" +
+                                std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) + "-" +
+                                std::to_string(now_millis());
         try {
           auto out = local.open_write(tmp);
           ctx.read_body([&](const char* data, size_t n) { out->append(std::string_view(data, n)); });

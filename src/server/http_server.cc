@@ -63,19 +63,25 @@ std::pair<int, std::string> http_status_for(const std::exception& e) {
   if (dynamic_cast<const tracking::StoreBusyError*>(&e) != nullptr) return {503, "TEMPORARILY_UNAVAILABLE"};
   if (const auto* err = dynamic_cast<const Error*>(&e)) {
     switch (err->category()) {
-      case ErrorCategory::kInvalidInput: return {400, "INVALID_PARAMETER_VALUE"};
-      case ErrorCategory::kNotFound: return {404, "RESOURCE_DOES_NOT_EXIST"};
-      case ErrorCategory::kConflict: return {400, "RESOURCE_ALREADY_EXISTS"};
-      case ErrorCategory::kUnsupported: return {501, "NOT_IMPLEMENTED"};
+      case ErrorCategory::kInvalidInput:
+        return {400, "INVALID_PARAMETER_VALUE"};
+      case ErrorCategory::kNotFound:
+        return {404, "RESOURCE_DOES_NOT_EXIST"};
+      case ErrorCategory::kConflict:
+        return {400, "RESOURCE_ALREADY_EXISTS"};
+      case ErrorCategory::kUnsupported:
+        return {501, "NOT_IMPLEMENTED"};
       case ErrorCategory::kCorrupt:
       case ErrorCategory::kIO:
-      case ErrorCategory::kInternal: return {500, "INTERNAL_ERROR"};
+      case ErrorCategory::kInternal:
+        return {500, "INTERNAL_ERROR"};
     }
   }
   return {500, "INTERNAL_ERROR"};
 }
 
-HttpServer::HttpServer(ServerOptions options) : options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
+HttpServer::HttpServer(ServerOptions options)
+    : options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
   const size_t threads = std::max<size_t>(1, options_.threads);
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_->set_payload_max_length(std::max(options_.max_body_bytes, options_.max_stream_bytes) + 1);
@@ -122,7 +128,13 @@ int HttpServer::start() {
                       "is another server using the port? choose one with --port");
     port_ = options_.port;
   }
-  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  thread_ = std::thread([this] {
+    http_->listen_after_bind();
+    listen_returned_ = true;
+  });
+  // httplib's stop() is a no-op until the accept loop runs: wait for it, so
+  // that a stop() right after start() cannot be lost.
+  while (!http_->is_running() && !listen_returned_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return port_;
 }
 
@@ -154,9 +166,10 @@ bool HttpServer::authorized(const httplib::Request& req) const {
 }
 
 void HttpServer::dispatch(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader) {
-  const size_t declared = req.has_header("Content-Length")
-                              ? static_cast<size_t>(std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10))
-                              : 0;
+  const size_t declared =
+      req.has_header("Content-Length")
+          ? static_cast<size_t>(std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10))
+          : 0;
   // Reads and discards a small unread body so that the client, still sending,
   // receives our answer; a large one is cut off by closing the connection.
   auto discard_body = [&] {

@@ -41,7 +41,8 @@ void add_logged_model_routes(HttpServer& s, TrackingStore& store) {
   rpc(s, "PATCH", api + "/{model_id}", [&store](const Fields& f, RouteContext& ctx) {
     const auto raw = f.raw("status");
     if (!raw) missing("status");
-    return json{{"model", to_json(store.finalize_logged_model(ctx.param("model_id"), parse_logged_model_status(*raw)))}};
+    return json{
+        {"model", to_json(store.finalize_logged_model(ctx.param("model_id"), parse_logged_model_status(*raw)))}};
   });
   rpc(s, "DELETE", api + "/{model_id}", [&store](const Fields&, RouteContext& ctx) {
     store.delete_logged_model(ctx.param("model_id"));

@@ -17,8 +17,7 @@ Fields Fields::from_body(const std::string& body) {
   Fields f;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return f;
   f.body_ = json::parse(body, nullptr, false);
-  if (f.body_.is_discarded())
-    throw HttpError(400, "BAD_REQUEST", "malformed JSON in request body");
+  if (f.body_.is_discarded()) throw HttpError(400, "BAD_REQUEST", "malformed JSON in request body");
   if (!f.body_.is_object()) throw HttpError(400, "BAD_REQUEST", "the request body must be a JSON object");
   return f;
 }
@@ -65,7 +64,8 @@ int64_t parse_int64(const json& v, const std::string& what) {
     const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
     if (!s.empty() && ec == std::errc() && ptr == s.data() + s.size()) return out;
   }
-  throw Error::invalid_input("Invalid value " + v.dump() + " for parameter '" + what + "' supplied: expected an integer");
+  throw Error::invalid_input("Invalid value " + v.dump() + " for parameter '" + what +
+                             "' supplied: expected an integer");
 }
 
 double parse_double(const json& v, const std::string& what) {
@@ -120,9 +120,12 @@ std::vector<std::string> Fields::strings(const std::string& key) const {
   if (!v.is_array())
     throw Error::invalid_input("Invalid value " + v.dump() + " for parameter '" + key + "' supplied: expected a list");
   for (const json& item : v) {
-    if (item.is_string()) out.push_back(item.get<std::string>());
-    else if (item.is_number_integer()) out.push_back(std::to_string(item.get<int64_t>()));
-    else throw Error::invalid_input("Invalid value in '" + key + "': expected strings");
+    if (item.is_string())
+      out.push_back(item.get<std::string>());
+    else if (item.is_number_integer())
+      out.push_back(std::to_string(item.get<int64_t>()));
+    else
+      throw Error::invalid_input("Invalid value in '" + key + "': expected strings");
   }
   return out;
 }
@@ -185,9 +188,9 @@ json to_json(const Metric& m) {
 }
 
 json to_json(const Experiment& e) {
-  json out = {{"experiment_id", e.experiment_id},          {"name", e.name},
-              {"artifact_location", e.artifact_location},  {"lifecycle_stage", to_string(e.lifecycle_stage)},
-              {"last_update_time", e.last_update_time},    {"creation_time", e.creation_time}};
+  json out = {{"experiment_id", e.experiment_id},         {"name", e.name},
+              {"artifact_location", e.artifact_location}, {"lifecycle_stage", to_string(e.lifecycle_stage)},
+              {"last_update_time", e.last_update_time},   {"creation_time", e.creation_time}};
   if (!e.tags.empty()) out["tags"] = to_json(e.tags);
   return out;
 }
@@ -314,12 +317,18 @@ json to_json(const RegisteredModel& m) {
 RunStatus parse_run_status(const json& v) {
   if (v.is_number_integer()) {
     switch (v.get<int64_t>()) {
-      case 1: return RunStatus::kRunning;
-      case 2: return RunStatus::kScheduled;
-      case 3: return RunStatus::kFinished;
-      case 4: return RunStatus::kFailed;
-      case 5: return RunStatus::kKilled;
-      default: break;
+      case 1:
+        return RunStatus::kRunning;
+      case 2:
+        return RunStatus::kScheduled;
+      case 3:
+        return RunStatus::kFinished;
+      case 4:
+        return RunStatus::kFailed;
+      case 5:
+        return RunStatus::kKilled;
+      default:
+        break;
     }
   } else if (v.is_string()) {
     if (auto s = tracking::parse_run_status(v.get<std::string>())) return *s;
@@ -340,10 +349,14 @@ ViewType parse_view_type(const std::string& v) {
 LoggedModelStatus parse_logged_model_status(const json& v) {
   if (v.is_number_integer()) {
     switch (v.get<int64_t>()) {
-      case 1: return LoggedModelStatus::kPending;
-      case 2: return LoggedModelStatus::kReady;
-      case 3: return LoggedModelStatus::kUploadFailed;
-      default: break;
+      case 1:
+        return LoggedModelStatus::kPending;
+      case 2:
+        return LoggedModelStatus::kReady;
+      case 3:
+        return LoggedModelStatus::kUploadFailed;
+      default:
+        break;
     }
   } else if (v.is_string()) {
     if (auto s = tracking::parse_logged_model_status(v.get<std::string>())) return *s;

@@ -32,9 +32,8 @@ void add_registry_routes(HttpServer& s, TrackingStore& store) {
   const std::string rm = std::string(kApi) + "registered-models/";
   const std::string mv = std::string(kApi) + "model-versions/";
   rpc(s, "POST", rm + "create", [&store](const Fields& f, RouteContext&) {
-    return json{{"registered_model", to_json(store.create_registered_model(
-                                         f.required_str("name"), f.str("description"),
-                                         key_values(f.objects("tags"), "tags")))}};
+    return json{{"registered_model", to_json(store.create_registered_model(f.required_str("name"), f.str("description"),
+                                                                           key_values(f.objects("tags"), "tags")))}};
   });
   rpc(s, "GET", rm + "get", [&store](const Fields& f, RouteContext&) {
     return json{{"registered_model", to_json(store.get_registered_model(f.required_str("name")))}};
@@ -44,8 +43,8 @@ void add_registry_routes(HttpServer& s, TrackingStore& store) {
                  to_json(store.rename_registered_model(f.required_str("name"), f.required_str("new_name")))}};
   });
   rpc(s, "PATCH", rm + "update", [&store](const Fields& f, RouteContext&) {
-    return json{{"registered_model",
-                 to_json(store.update_registered_model(f.required_str("name"), f.str("description")))}};
+    return json{
+        {"registered_model", to_json(store.update_registered_model(f.required_str("name"), f.str("description")))}};
   });
   rpc(s, "DELETE", rm + "delete", [&store](const Fields& f, RouteContext&) {
     store.delete_registered_model(f.required_str("name"));

@@ -13,9 +13,8 @@ using namespace bullion::tracking;
 
 void rpc(HttpServer& server, const std::string& method, const std::string& path, RpcHandler handler) {
   server.add_route(method, path, [handler = std::move(handler)](RouteContext& ctx, httplib::Response& res) {
-    const Fields fields = ctx.request.method == "GET" || ctx.request.method == "HEAD"
-                              ? Fields::from_query(ctx.request)
-                              : Fields::from_body(ctx.body);
+    const Fields fields = ctx.request.method == "GET" || ctx.request.method == "HEAD" ? Fields::from_query(ctx.request)
+                                                                                      : Fields::from_body(ctx.body);
     HttpServer::send_json(res, dump(handler(fields, ctx)));
   });
 }
@@ -181,10 +180,10 @@ void add_run_routes(HttpServer& s, TrackingStore& store) {
     const std::string run_id = run_id_of(f);
     const std::string model_json = f.required_str("model_json");
     const json model = json::parse(model_json, nullptr, false);
-    if (model.is_discarded() || !model.is_object())
-      throw Error::invalid_input("model_json is not a JSON object");
+    if (model.is_discarded() || !model.is_object()) throw Error::invalid_input("model_json is not a JSON object");
     for (const char* key : {"artifact_path", "flavors", "utc_time_created", "run_id"})
-      if (!model.contains(key)) throw Error::invalid_input(std::string("Model json is missing mandatory fields: ") + key);
+      if (!model.contains(key))
+        throw Error::invalid_input(std::string("Model json is missing mandatory fields: ") + key);
     // As MLflow does: append to the run's mlflow.log-model.history tag.
     const Run run = store.get_run(run_id);
     json history = json::array();
@@ -204,8 +203,8 @@ void add_run_routes(HttpServer& s, TrackingStore& store) {
       DatasetInput in;
       const json d = item.value("dataset", json::object());
       auto field = [&](const char* k) { return d.contains(k) && d[k].is_string() ? d[k].get<std::string>() : ""; };
-      in.dataset = {field("name"), field("digest"), field("source_type"), field("source"), field("schema"),
-                    field("profile")};
+      in.dataset = {field("name"),   field("digest"), field("source_type"),
+                    field("source"), field("schema"), field("profile")};
       if (item.contains("tags") && item["tags"].is_array())
         in.tags = key_values(item["tags"].get<std::vector<json>>(), "datasets.tags");
       inputs.push_back(std::move(in));
@@ -285,7 +284,8 @@ void add_mlflow_routes(HttpServer& server, tracking::TrackingStore& store) {
   mlflow::add_logged_model_routes(server, store);
   mlflow::add_registry_routes(server, store);
   mlflow::add_artifact_routes(server, store);
-  server.add_route("GET", "/health", [](RouteContext&, httplib::Response& res) { res.set_content("OK", "text/plain"); });
+  server.add_route("GET", "/health",
+                   [](RouteContext&, httplib::Response& res) { res.set_content("OK", "text/plain"); });
 }
 
 }  // namespace bullion::server

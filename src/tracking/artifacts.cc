@@ -58,8 +58,7 @@ void copy_tree(const std::string& from, const std::string& to) {
   std::vector<fs::directory_entry> entries;
   for (const auto& entry : fs::directory_iterator(from)) entries.push_back(entry);
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path() < b.path(); });
-  for (const auto& entry : entries)
-    copy_tree(entry.path().string(), join_path(to, entry.path().filename().string()));
+  for (const auto& entry : entries) copy_tree(entry.path().string(), join_path(to, entry.path().filename().string()));
 }
 
 }  // namespace detail

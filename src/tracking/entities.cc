@@ -1,3 +1,5 @@
+#include "bullion/tracking/entities.h"
+
 #include <pwd.h>
 #include <unistd.h>
 
@@ -7,7 +9,6 @@
 #include <random>
 #include <string>
 
-#include "bullion/tracking/entities.h"
 #include "bullion/tracking/store.h"
 #include "tracking/store_internal.h"
 
@@ -26,45 +27,59 @@ const char* to_string(LifecycleStage stage) { return stage == LifecycleStage::kA
 
 const char* to_string(RunStatus status) {
   switch (status) {
-    case RunStatus::kRunning: return "RUNNING";
-    case RunStatus::kScheduled: return "SCHEDULED";
-    case RunStatus::kFinished: return "FINISHED";
-    case RunStatus::kFailed: return "FAILED";
-    case RunStatus::kKilled: return "KILLED";
+    case RunStatus::kRunning:
+      return "RUNNING";
+    case RunStatus::kScheduled:
+      return "SCHEDULED";
+    case RunStatus::kFinished:
+      return "FINISHED";
+    case RunStatus::kFailed:
+      return "FAILED";
+    case RunStatus::kKilled:
+      return "KILLED";
   }
   return "RUNNING";
 }
 
 const char* to_string(ViewType view) {
   switch (view) {
-    case ViewType::kActiveOnly: return "ACTIVE_ONLY";
-    case ViewType::kDeletedOnly: return "DELETED_ONLY";
-    case ViewType::kAll: return "ALL";
+    case ViewType::kActiveOnly:
+      return "ACTIVE_ONLY";
+    case ViewType::kDeletedOnly:
+      return "DELETED_ONLY";
+    case ViewType::kAll:
+      return "ALL";
   }
   return "ACTIVE_ONLY";
 }
 
 const char* to_string(LoggedModelStatus status) {
   switch (status) {
-    case LoggedModelStatus::kPending: return "LOGGED_MODEL_PENDING";
-    case LoggedModelStatus::kReady: return "LOGGED_MODEL_READY";
-    case LoggedModelStatus::kUploadFailed: return "LOGGED_MODEL_UPLOAD_FAILED";
+    case LoggedModelStatus::kPending:
+      return "LOGGED_MODEL_PENDING";
+    case LoggedModelStatus::kReady:
+      return "LOGGED_MODEL_READY";
+    case LoggedModelStatus::kUploadFailed:
+      return "LOGGED_MODEL_UPLOAD_FAILED";
   }
   return "LOGGED_MODEL_PENDING";
 }
 
 const char* to_string(ModelVersionStatus status) {
   switch (status) {
-    case ModelVersionStatus::kPendingRegistration: return "PENDING_REGISTRATION";
-    case ModelVersionStatus::kFailedRegistration: return "FAILED_REGISTRATION";
-    case ModelVersionStatus::kReady: return "READY";
+    case ModelVersionStatus::kPendingRegistration:
+      return "PENDING_REGISTRATION";
+    case ModelVersionStatus::kFailedRegistration:
+      return "FAILED_REGISTRATION";
+    case ModelVersionStatus::kReady:
+      return "READY";
   }
   return "READY";
 }
 
 std::optional<RunStatus> parse_run_status(std::string_view text) {
-  for (RunStatus s : {RunStatus::kRunning, RunStatus::kScheduled, RunStatus::kFinished, RunStatus::kFailed,
-                      RunStatus::kKilled})
+  for (RunStatus s :
+       {RunStatus::kRunning, RunStatus::kScheduled, RunStatus::kFinished, RunStatus::kFailed, RunStatus::kKilled})
     if (iequals(text, to_string(s))) return s;
   return std::nullopt;
 }
@@ -76,7 +91,8 @@ std::optional<ViewType> parse_view_type(std::string_view text) {
 }
 
 std::optional<LoggedModelStatus> parse_logged_model_status(std::string_view text) {
-  for (LoggedModelStatus s : {LoggedModelStatus::kPending, LoggedModelStatus::kReady, LoggedModelStatus::kUploadFailed}) {
+  for (LoggedModelStatus s :
+       {LoggedModelStatus::kPending, LoggedModelStatus::kReady, LoggedModelStatus::kUploadFailed}) {
     if (iequals(text, to_string(s))) return s;
     if (iequals(text, std::string_view(to_string(s)).substr(13))) return s;  // without "LOGGED_MODEL_"
   }
@@ -129,9 +145,9 @@ std::string random_hex(size_t bytes) {
 }
 
 std::string generate_run_name() {
-  static constexpr const char* kAdjectives[] = {"amber",  "bold",  "brave",  "bright", "calm",  "clever", "crisp",
-                                                "deft",   "eager", "fleet",  "gentle", "golden", "keen",  "lucid",
-                                                "nimble", "quiet", "rapid",  "silver", "steady", "sunny", "vivid"};
+  static constexpr const char* kAdjectives[] = {"amber",  "bold",  "brave", "bright", "calm",   "clever", "crisp",
+                                                "deft",   "eager", "fleet", "gentle", "golden", "keen",   "lucid",
+                                                "nimble", "quiet", "rapid", "silver", "steady", "sunny",  "vivid"};
   static constexpr const char* kNouns[] = {"badger", "crane", "falcon", "fox",   "heron", "ibis",  "lynx",
                                            "marten", "otter", "owl",    "panda", "raven", "robin", "seal",
                                            "stoat",  "swift", "tern",   "trout", "wolf",  "wren",  "yak"};

@@ -109,7 +109,11 @@ LoggedModel TrackingStore::create_logged_model(const std::string& experiment_id,
         "INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, creation_time, "
         "last_updated_time, status, creator_id, model_type, source_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     q.bind(1, model_id).bind(2, exp_id).bind(3, model_name).bind(4, location).bind(5, now).bind(6, now);
-    q.bind(7, to_string(LoggedModelStatus::kPending)).bind(8, creator).bind(9, model_type).bind(10, source_run_id).run();
+    q.bind(7, to_string(LoggedModelStatus::kPending))
+        .bind(8, creator)
+        .bind(9, model_type)
+        .bind(10, source_run_id)
+        .run();
     for (const Param& p : params) {
       auto pq = c.query("INSERT OR REPLACE INTO logged_model_params (model_id, key, value) VALUES (?, ?, ?)");
       pq.bind(1, model_id).bind(2, p.key).bind(3, p.value).run();
@@ -199,7 +203,8 @@ void TrackingStore::upload_logged_model_artifacts(const std::string& model_id, c
 
 Page<LoggedModel> TrackingStore::search_logged_models(const LoggedModelSearch& search) {
   using namespace search;
-  if (search.experiment_ids.empty()) throw Error::invalid_input("search_logged_models needs at least one experiment id");
+  if (search.experiment_ids.empty())
+    throw Error::invalid_input("search_logged_models needs at least one experiment id");
   if (search.max_results < 1 || search.max_results > 50000)
     throw Error::invalid_input("max_results must be between 1 and 50000, got " + std::to_string(search.max_results));
   const auto clauses = parse_filter(search.filter, SearchKind::kLoggedModels);
@@ -221,8 +226,9 @@ Page<LoggedModel> TrackingStore::search_logged_models(const LoggedModelSearch& s
     std::string column;
     switch (cl.type) {
       case EntityType::kMetric:
-        where += " AND EXISTS (SELECT 1 FROM logged_model_metrics " + a + " WHERE " + a + ".model_id = m.model_id AND " +
-                 a + ".key = ? AND " + a + ".is_nan = 0 AND " + a + ".value " + sql_operator(cl.op) + " ?)";
+        where += " AND EXISTS (SELECT 1 FROM logged_model_metrics " + a + " WHERE " + a +
+                 ".model_id = m.model_id AND " + a + ".key = ? AND " + a + ".is_nan = 0 AND " + a + ".value " +
+                 sql_operator(cl.op) + " ?)";
         params.push_back(cl.key);
         params.push_back(cl.number);
         continue;
@@ -241,9 +247,12 @@ Page<LoggedModel> TrackingStore::search_logged_models(const LoggedModelSearch& s
         break;
       }
       default:
-        if (cl.key == "creation_timestamp") column = "m.creation_time";
-        else if (cl.key == "last_updated_timestamp") column = "m.last_updated_time";
-        else column = "m." + cl.key;
+        if (cl.key == "creation_timestamp")
+          column = "m.creation_time";
+        else if (cl.key == "last_updated_timestamp")
+          column = "m.last_updated_time";
+        else
+          column = "m." + cl.key;
         break;
     }
     std::string text = cl.text;
@@ -262,8 +271,10 @@ Page<LoggedModel> TrackingStore::search_logged_models(const LoggedModelSearch& s
       where += ")";
     } else {
       where += " AND " + column + " " + sql_operator(cl.op) + " ?";
-      if (cl.numeric) params.push_back(static_cast<int64_t>(cl.number));
-      else params.push_back(text);
+      if (cl.numeric)
+        params.push_back(static_cast<int64_t>(cl.number));
+      else
+        params.push_back(text);
     }
   }
   std::string order;
@@ -271,17 +282,20 @@ Page<LoggedModel> TrackingStore::search_logged_models(const LoggedModelSearch& s
   for (const LoggedModelOrder& o : search.order_by) {
     const char* dir = o.ascending ? " ASC" : " DESC";
     if (o.field_name.rfind("metrics.", 0) == 0) {
-      order += "(SELECT x.value FROM logged_model_metrics x WHERE x.model_id = m.model_id AND x.key = ? ORDER BY "
-               "x.step DESC, x.timestamp DESC LIMIT 1) IS NULL, (SELECT x.value FROM logged_model_metrics x WHERE "
-               "x.model_id = m.model_id AND x.key = ? ORDER BY x.step DESC, x.timestamp DESC LIMIT 1)" +
-               std::string(dir) + ", ";
+      order +=
+          "(SELECT x.value FROM logged_model_metrics x WHERE x.model_id = m.model_id AND x.key = ? ORDER BY "
+          "x.step DESC, x.timestamp DESC LIMIT 1) IS NULL, (SELECT x.value FROM logged_model_metrics x WHERE "
+          "x.model_id = m.model_id AND x.key = ? ORDER BY x.step DESC, x.timestamp DESC LIMIT 1)" +
+          std::string(dir) + ", ";
       order_params.push_back(o.field_name.substr(8));
       order_params.push_back(o.field_name.substr(8));
       continue;
     }
     std::string column;
-    if (o.field_name == "creation_timestamp" || o.field_name == "creation_time") column = "m.creation_time";
-    else if (o.field_name == "last_updated_timestamp") column = "m.last_updated_time";
+    if (o.field_name == "creation_timestamp" || o.field_name == "creation_time")
+      column = "m.creation_time";
+    else if (o.field_name == "last_updated_timestamp")
+      column = "m.last_updated_time";
     else if (o.field_name == "name" || o.field_name == "model_id" || o.field_name == "experiment_id")
       column = "m." + o.field_name;
     else

@@ -20,11 +20,21 @@ std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -107,8 +117,7 @@ std::string render_mlmodel(const XGBoostModelInfo& info, int64_t model_size_byte
   out << YAML::Key << "mlflow_version" << YAML::Value << info.mlflow_version;
   if (!info.model_id.empty()) out << YAML::Key << "model_id" << YAML::Value << info.model_id;
   out << YAML::Key << "model_size_bytes" << YAML::Value << model_size_bytes;
-  out << YAML::Key << "model_uuid" << YAML::Value
-      << (info.model_id.empty() ? detail::random_hex(16) : info.model_id);
+  out << YAML::Key << "model_uuid" << YAML::Value << (info.model_id.empty() ? detail::random_hex(16) : info.model_id);
   if (!info.run_id.empty()) out << YAML::Key << "run_id" << YAML::Value << info.run_id;
   if (info.signature) {
     out << YAML::Key << "signature" << YAML::Value << YAML::BeginMap;
@@ -147,8 +156,7 @@ void write_xgboost_model_directory(const std::string& dir, const XGBoostModelInf
   for (const auto& r : reqs) conda += "  - " + r + "\n";
   conda += "name: mlflow-env\n";
   detail::write_file_atomic(join_path(dir, "conda.yaml"), conda);
-  detail::write_file_atomic(join_path(dir, "MLmodel"),
-                            render_mlmodel(info, static_cast<int64_t>(directory_size(dir))));
+  detail::write_file_atomic(join_path(dir, "MLmodel"), render_mlmodel(info, static_cast<int64_t>(directory_size(dir))));
 }
 
 LoggedModel log_xgboost_model(TrackingStore& store, const std::string& run_id, const std::string& name,

@@ -39,7 +39,15 @@ void record(Connection& c, const std::string& name, int64_t version, const std::
   auto q = c.query(
       "INSERT INTO registry_history (name, version, kind, alias, from_value, to_value, user_id, timestamp) VALUES "
       "(?, ?, ?, ?, ?, ?, ?, ?)");
-  q.bind(1, name).bind(2, version).bind(3, kind).bind(4, alias).bind(5, from).bind(6, to).bind(7, user).bind(8, now).run();
+  q.bind(1, name)
+      .bind(2, version)
+      .bind(3, kind)
+      .bind(4, alias)
+      .bind(5, from)
+      .bind(6, to)
+      .bind(7, user)
+      .bind(8, now)
+      .run();
 }
 
 constexpr const char* kVersionColumns =
@@ -93,7 +101,8 @@ ModelVersion load_version(Connection& c, const std::string& name, int64_t versio
   return read_version(c, q);
 }
 
-std::vector<ModelVersion> latest_versions(Connection& c, const std::string& name, const std::vector<std::string>& stages) {
+std::vector<ModelVersion> latest_versions(Connection& c, const std::string& name,
+                                          const std::vector<std::string>& stages) {
   std::vector<ModelVersion> out;
   auto q = c.query(std::string("SELECT ") + kVersionColumns +
                    " FROM model_versions v WHERE name = ? AND version = (SELECT MAX(version) FROM model_versions w "
@@ -273,14 +282,16 @@ Page<RegisteredModel> TrackingStore::search_registered_models(const std::string&
       join_params.push_back(cl.key);
       column = a + ".value";
     }
-    if (cl.op == Comparator::kILike) where += " AND lower(" + column + ") LIKE lower(?)";
-    else where += " AND " + column + " " + sql_operator(cl.op) + " ?";
+    if (cl.op == Comparator::kILike)
+      where += " AND lower(" + column + ") LIKE lower(?)";
+    else
+      where += " AND " + column + " " + sql_operator(cl.op) + " ?";
     params.push_back(cl.text);
   }
   std::string order;
   for (const auto& o : order_by) {
     const OrderBy ob = parse_order_by(o, SearchKind::kRegisteredModels);
-    const std::string column = ob.key == "name" ? "m.name"
+    const std::string column = ob.key == "name"                 ? "m.name"
                                : ob.key == "creation_timestamp" ? "m.creation_time"
                                                                 : "m.last_updated_time";
     order += column + (ob.ascending ? " ASC, " : " DESC, ");
@@ -419,7 +430,8 @@ ModelVersion TrackingStore::create_model_version(const std::string& name, const 
         ins.bind(1, name).bind(2, version).bind(3, now).bind(4, now).bind(5, options.description).bind(6, user);
         ins.bind(7, source).bind(8, storage).bind(9, run_id).bind(10, options.run_link).bind(11, model_id).run();
         for (const Tag& t : options.tags) {
-          auto tq = c.query("INSERT OR REPLACE INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)");
+          auto tq =
+              c.query("INSERT OR REPLACE INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)");
           tq.bind(1, name).bind(2, version).bind(3, t.key).bind(4, t.value).run();
         }
         record(c, name, version, "version_created", "", "", "None", user, now);
@@ -438,7 +450,8 @@ ModelVersion TrackingStore::update_model_version(const std::string& name, int64_
       [&](Connection& c) {
         load_version(c, name, version);
         const int64_t now = now_millis();
-        auto q = c.query("UPDATE model_versions SET description = ?, last_updated_time = ? WHERE name = ? AND version = ?");
+        auto q =
+            c.query("UPDATE model_versions SET description = ?, last_updated_time = ? WHERE name = ? AND version = ?");
         q.bind(1, description).bind(2, now).bind(3, name).bind(4, version).run();
         return load_version(c, name, version);
       },
@@ -508,8 +521,10 @@ Page<ModelVersion> TrackingStore::search_model_versions(const std::string& filte
       where += ")";
     } else {
       where += " AND " + column + " " + sql_operator(cl.op) + " ?";
-      if (cl.numeric) params.push_back(static_cast<int64_t>(cl.number));
-      else params.push_back(cl.text);
+      if (cl.numeric)
+        params.push_back(static_cast<int64_t>(cl.number));
+      else
+        params.push_back(cl.text);
     }
   }
   std::string order;
@@ -522,8 +537,8 @@ Page<ModelVersion> TrackingStore::search_model_versions(const std::string& filte
     order += column + (ob.ascending ? " ASC, " : " DESC, ");
   }
   order += "v.name ASC, v.version DESC";
-  const std::string sql_text = std::string("SELECT ") + kPrefixedVersionColumns + " FROM model_versions v" + joins + " WHERE " +
-                               where + " ORDER BY " + order + " LIMIT ? OFFSET ?";
+  const std::string sql_text = std::string("SELECT ") + kPrefixedVersionColumns + " FROM model_versions v" + joins +
+                               " WHERE " + where + " ORDER BY " + order + " LIMIT ? OFFSET ?";
   return db_->read([&](Connection& c) {
     auto q = c.prepare(sql_text);
     std::vector<SqlValue> all = join_params;
@@ -576,8 +591,10 @@ ModelVersion TrackingStore::transition_model_version_stage(const std::string& na
                                                            const std::string& user_id) {
   const std::string target = canonical_stage(stage);
   if (archive_existing_versions && target != "Staging" && target != "Production")
-    throw Error::invalid_input("archive_existing_versions is only allowed for the Staging and Production stages, "
-                               "not '" + target + "'");
+    throw Error::invalid_input(
+        "archive_existing_versions is only allowed for the Staging and Production stages, "
+        "not '" +
+        target + "'");
   const std::string user = resolve_user(user_id);
   return db_->write(
       [&](Connection& c) {
@@ -669,8 +686,8 @@ std::vector<RegistryEvent> TrackingStore::registry_history(const std::string& na
     q.bind(1, name).bind(2, name);
     std::vector<RegistryEvent> out;
     while (q.step())
-      out.push_back({q.int64(0), q.text(1), q.int64(2), q.text(3), q.text(4), q.text(5), q.text(6), q.text(7),
-                     q.int64(8)});
+      out.push_back(
+          {q.int64(0), q.text(1), q.int64(2), q.text(3), q.text(4), q.text(5), q.text(6), q.text(7), q.int64(8)});
     return out;
   });
 }

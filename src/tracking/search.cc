@@ -1,11 +1,10 @@
 #include "tracking/search.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "bullion/core/error.h"
@@ -106,11 +105,24 @@ std::vector<Token> lex(std::string_view in, std::string_view what) {
       continue;
     }
     switch (c) {
-      case '.': out.push_back({Tok::kDot, ".", start}); ++i; continue;
-      case '(': out.push_back({Tok::kLParen, "(", start}); ++i; continue;
-      case ')': out.push_back({Tok::kRParen, ")", start}); ++i; continue;
-      case ',': out.push_back({Tok::kComma, ",", start}); ++i; continue;
-      default: break;
+      case '.':
+        out.push_back({Tok::kDot, ".", start});
+        ++i;
+        continue;
+      case '(':
+        out.push_back({Tok::kLParen, "(", start});
+        ++i;
+        continue;
+      case ')':
+        out.push_back({Tok::kRParen, ")", start});
+        ++i;
+        continue;
+      case ',':
+        out.push_back({Tok::kComma, ",", start});
+        ++i;
+        continue;
+      default:
+        break;
     }
     for (const char* op : {"!=", "<>", ">=", "<=", "==", "=", ">", "<"}) {
       const std::string_view sv(op);
@@ -150,10 +162,10 @@ std::string canonical_attribute(SearchKind kind, const std::string& key, bool fo
     case SearchKind::kRuns: {
       if (key == "created" || key == "Created") return "start_time";
       if (key == "run name" || key == "Run name" || key == "Run Name") return "run_name";
-      static const std::set<std::string> search = {"run_id", "run_name", "user_id", "status",
+      static const std::set<std::string> search = {"run_id",     "run_name", "user_id",     "status",
                                                    "start_time", "end_time", "artifact_uri"};
-      static const std::set<std::string> order = {"run_id",   "run_name",     "user_id",       "status",
-                                                  "start_time", "end_time",   "artifact_uri",  "experiment_id",
+      static const std::set<std::string> order = {"run_id",          "run_name", "user_id",      "status",
+                                                  "start_time",      "end_time", "artifact_uri", "experiment_id",
                                                   "lifecycle_stage", "run_uuid"};
       if ((for_order ? order : search).count(key)) return key == "run_uuid" ? "run_id" : key;
       return "";
@@ -181,9 +193,10 @@ std::string canonical_attribute(SearchKind kind, const std::string& key, bool fo
       return keys.count(key) ? key : "";
     }
     case SearchKind::kLoggedModels: {
-      static const std::set<std::string> keys = {"name",   "model_id",           "source_run_id",
-                                                 "status", "model_type",         "creation_timestamp",
-                                                 "creation_time", "last_updated_timestamp", "experiment_id"};
+      static const std::set<std::string> keys = {
+          "name",         "model_id",           "source_run_id", "status",
+          "model_type",   "creation_timestamp", "creation_time", "last_updated_timestamp",
+          "experiment_id"};
       if (!keys.count(key)) return "";
       return key == "creation_time" ? "creation_timestamp" : key;
     }
@@ -193,9 +206,12 @@ std::string canonical_attribute(SearchKind kind, const std::string& key, bool fo
 
 bool entity_allowed(SearchKind kind, EntityType type) {
   switch (kind) {
-    case SearchKind::kRuns: return true;
-    case SearchKind::kLoggedModels: return type != EntityType::kDataset;
-    default: return type == EntityType::kAttribute || type == EntityType::kTag;
+    case SearchKind::kRuns:
+      return true;
+    case SearchKind::kLoggedModels:
+      return type != EntityType::kDataset;
+    default:
+      return type == EntityType::kAttribute || type == EntityType::kTag;
   }
 }
 
@@ -223,8 +239,10 @@ class Parser {
     if (peek().kind == Tok::kWord) {
       const Token& t = next();
       const std::string dir = upper(t.text);
-      if (dir == "DESC") result.ascending = false;
-      else if (dir != "ASC") fail(what_ + ": expected ASC or DESC, found '" + t.text + "'", input_, t.pos);
+      if (dir == "DESC")
+        result.ascending = false;
+      else if (dir != "ASC")
+        fail(what_ + ": expected ASC or DESC, found '" + t.text + "'", input_, t.pos);
     }
     if (peek().kind != Tok::kEnd) fail(what_ + ": unexpected '" + peek().text + "'", input_, peek().pos);
     return result;
@@ -254,9 +272,9 @@ class Parser {
     if (parts.size() > 1) {
       id.type = entity_type_of(parts[0], &typed);
       if (!typed)
-        fail(what_ + ": unknown entity type '" + parts[0] +
-                 "' (use metrics., params., tags., attributes. or datasets.)",
-             input_, first.pos);
+        fail(
+            what_ + ": unknown entity type '" + parts[0] + "' (use metrics., params., tags., attributes. or datasets.)",
+            input_, first.pos);
       for (size_t i = 1; i < parts.size(); ++i) id.key += (i > 1 ? "." : "") + parts[i];
     } else {
       id.key = parts[0];
@@ -268,8 +286,7 @@ class Parser {
     if (id.key.empty()) fail(what_ + ": empty key", input_, first.pos);
     if (id.type == EntityType::kAttribute) {
       const std::string canonical = canonical_attribute(kind_, id.key, for_order);
-      if (canonical.empty())
-        fail(what_ + ": unknown attribute '" + id.key + "'", input_, first.pos);
+      if (canonical.empty()) fail(what_ + ": unknown attribute '" + id.key + "'", input_, first.pos);
       id.key = canonical;
     } else if (id.type == EntityType::kDataset) {
       if (id.key != "name" && id.key != "digest" && id.key != "context")
@@ -288,12 +305,18 @@ class Parser {
     const Token& op = next();
     const std::string opu = upper(op.text);
     if (op.kind == Tok::kOp) {
-      if (op.text == "=" || op.text == "==") c.op = Comparator::kEq;
-      else if (op.text == "!=" || op.text == "<>") c.op = Comparator::kNe;
-      else if (op.text == ">") c.op = Comparator::kGt;
-      else if (op.text == ">=") c.op = Comparator::kGe;
-      else if (op.text == "<") c.op = Comparator::kLt;
-      else c.op = Comparator::kLe;
+      if (op.text == "=" || op.text == "==")
+        c.op = Comparator::kEq;
+      else if (op.text == "!=" || op.text == "<>")
+        c.op = Comparator::kNe;
+      else if (op.text == ">")
+        c.op = Comparator::kGt;
+      else if (op.text == ">=")
+        c.op = Comparator::kGe;
+      else if (op.text == "<")
+        c.op = Comparator::kLt;
+      else
+        c.op = Comparator::kLe;
     } else if (op.kind == Tok::kWord && opu == "LIKE") {
       c.op = Comparator::kLike;
     } else if (op.kind == Tok::kWord && opu == "ILIKE") {
@@ -310,7 +333,8 @@ class Parser {
         negated = true;
       }
       const Token& null = next();
-      if (null.kind != Tok::kWord || upper(null.text) != "NULL") fail(what_ + ": expected NULL after IS", input_, null.pos);
+      if (null.kind != Tok::kWord || upper(null.text) != "NULL")
+        fail(what_ + ": expected NULL after IS", input_, null.pos);
       c.op = negated ? Comparator::kIsNotNull : Comparator::kIsNull;
       if (c.type != EntityType::kParam && c.type != EntityType::kTag)
         fail(what_ + ": IS NULL / IS NOT NULL is only supported for params and tags", input_, clause_pos);
@@ -324,8 +348,8 @@ class Parser {
   }
 
   void validate_operator(const Clause& c, size_t pos) {
-    const bool ordering = c.op == Comparator::kGt || c.op == Comparator::kGe || c.op == Comparator::kLt ||
-                          c.op == Comparator::kLe;
+    const bool ordering =
+        c.op == Comparator::kGt || c.op == Comparator::kGe || c.op == Comparator::kLt || c.op == Comparator::kLe;
     const bool pattern = c.op == Comparator::kLike || c.op == Comparator::kILike;
     const bool list = c.op == Comparator::kIn || c.op == Comparator::kNotIn;
     const std::string name = std::string(sql_operator(c.op));
@@ -347,8 +371,7 @@ class Parser {
           if (pattern || list)
             fail(what_ + ": operator " + name + " is not valid for numeric attribute " + c.key, input_, pos);
         } else {
-          if (ordering)
-            fail(what_ + ": operator " + name + " is not valid for string attribute " + c.key, input_, pos);
+          if (ordering) fail(what_ + ": operator " + name + " is not valid for string attribute " + c.key, input_, pos);
           if (list && c.key != "run_id")
             fail(what_ + ": only run_id can be compared with a list (IN / NOT IN)", input_, pos);
         }
@@ -357,8 +380,8 @@ class Parser {
   }
 
   void value(Clause& c, size_t pos) {
-    const bool numeric = c.type == EntityType::kMetric ||
-                         (c.type == EntityType::kAttribute && is_numeric_attribute(kind_, c.key));
+    const bool numeric =
+        c.type == EntityType::kMetric || (c.type == EntityType::kAttribute && is_numeric_attribute(kind_, c.key));
     if (c.op == Comparator::kIn || c.op == Comparator::kNotIn) {
       const Token& open = next();
       if (open.kind != Tok::kLParen) fail(what_ + ": expected '(' after IN", input_, open.pos);
@@ -409,30 +432,46 @@ OrderBy parse_order_by(std::string_view order_by, SearchKind kind) {
 
 const char* sql_operator(Comparator op) {
   switch (op) {
-    case Comparator::kEq: return "=";
-    case Comparator::kNe: return "!=";
-    case Comparator::kGt: return ">";
-    case Comparator::kGe: return ">=";
-    case Comparator::kLt: return "<";
-    case Comparator::kLe: return "<=";
-    case Comparator::kLike: return "LIKE";
-    case Comparator::kILike: return "ILIKE";
-    case Comparator::kIn: return "IN";
-    case Comparator::kNotIn: return "NOT IN";
-    case Comparator::kIsNull: return "IS NULL";
-    case Comparator::kIsNotNull: return "IS NOT NULL";
+    case Comparator::kEq:
+      return "=";
+    case Comparator::kNe:
+      return "!=";
+    case Comparator::kGt:
+      return ">";
+    case Comparator::kGe:
+      return ">=";
+    case Comparator::kLt:
+      return "<";
+    case Comparator::kLe:
+      return "<=";
+    case Comparator::kLike:
+      return "LIKE";
+    case Comparator::kILike:
+      return "ILIKE";
+    case Comparator::kIn:
+      return "IN";
+    case Comparator::kNotIn:
+      return "NOT IN";
+    case Comparator::kIsNull:
+      return "IS NULL";
+    case Comparator::kIsNotNull:
+      return "IS NOT NULL";
   }
   return "?";
 }
 
 bool is_numeric_attribute(SearchKind kind, std::string_view key) {
   switch (kind) {
-    case SearchKind::kRuns: return key == "start_time" || key == "end_time";
-    case SearchKind::kExperiments: return key == "creation_time" || key == "last_update_time";
-    case SearchKind::kRegisteredModels: return key == "creation_timestamp" || key == "last_updated_timestamp";
+    case SearchKind::kRuns:
+      return key == "start_time" || key == "end_time";
+    case SearchKind::kExperiments:
+      return key == "creation_time" || key == "last_update_time";
+    case SearchKind::kRegisteredModels:
+      return key == "creation_timestamp" || key == "last_updated_timestamp";
     case SearchKind::kModelVersions:
       return key == "version_number" || key == "creation_timestamp" || key == "last_updated_timestamp";
-    case SearchKind::kLoggedModels: return key == "creation_timestamp" || key == "last_updated_timestamp";
+    case SearchKind::kLoggedModels:
+      return key == "creation_timestamp" || key == "last_updated_timestamp";
   }
   return false;
 }
@@ -495,18 +534,18 @@ int64_t parse_page_token(std::string_view token) {
     throw Error::invalid_input("invalid page token '" + std::string(token) + "'", "pass next_page_token unchanged");
   const auto& offset = json["offset"];
   int64_t value = -1;
-  if (offset.is_number_integer()) value = offset.get<int64_t>();
+  if (offset.is_number_integer())
+    value = offset.get<int64_t>();
   else if (offset.is_string()) {
     const std::string s = offset.get<std::string>();
     const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec != std::errc() || ptr != s.data() + s.size()) value = -1;
   }
-  if (value < 0) throw Error::invalid_input("invalid page token '" + std::string(token) + "'", "pass next_page_token unchanged");
+  if (value < 0)
+    throw Error::invalid_input("invalid page token '" + std::string(token) + "'", "pass next_page_token unchanged");
   return value;
 }
 
-std::string make_page_token(int64_t offset) {
-  return base64_encode("{\"offset\": " + std::to_string(offset) + "}");
-}
+std::string make_page_token(int64_t offset) { return base64_encode("{\"offset\": " + std::to_string(offset) + "}"); }
 
 }  // namespace bullion::tracking::search

@@ -15,7 +15,8 @@ void raise(sqlite3* db, int code, std::string_view what) {
   std::string message = "tracking store: " + std::string(what) + ": " + sqlite3_errstr(code);
   if (db != nullptr) {
     const char* detail = sqlite3_errmsg(db);
-    if (detail != nullptr && std::string_view(detail) != sqlite3_errstr(code)) message += " (" + std::string(detail) + ")";
+    if (detail != nullptr && std::string_view(detail) != sqlite3_errstr(code))
+      message += " (" + std::string(detail) + ")";
   }
   switch (primary) {
     case SQLITE_CORRUPT:

@@ -2,13 +2,12 @@
 // and outputs, and run search.
 #include "bullion/tracking/store.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "bullion/core/fs.h"
 #include "tracking/schema.h"
@@ -39,8 +38,7 @@ bool is_key_char(unsigned char c) {
 }  // namespace
 
 void validate_key(std::string_view what, std::string_view key) {
-  if (key.empty())
-    throw Error::invalid_input("missing " + std::string(what) + " key", "a key name must be provided");
+  if (key.empty()) throw Error::invalid_input("missing " + std::string(what) + " key", "a key name must be provided");
   if (key.size() > kMaxEntityKeyLength)
     throw Error::invalid_input(std::string(what) + " key '" + std::string(key.substr(0, 100)) + "...' has " +
                                std::to_string(key.size()) + " characters, more than the limit of " +
@@ -143,8 +141,9 @@ Experiment load_experiment_row(Connection& conn, int64_t experiment_id) {
 
 void require_active_run(const RunRow& row) {
   if (row.info.lifecycle_stage != LifecycleStage::kActive)
-    throw Error::invalid_input("run '" + row.info.run_id + "' must be in the 'active' state to change it; it is deleted",
-                               "restore the run first");
+    throw Error::invalid_input(
+        "run '" + row.info.run_id + "' must be in the 'active' state to change it; it is deleted",
+        "restore the run first");
 }
 
 static Metric read_metric(const sql::Statement& q, int first) {
@@ -249,17 +248,19 @@ std::string TrackingStore::create_experiment(const std::string& name, const std:
       auto q = c.query("SELECT experiment_id, lifecycle_stage FROM experiments WHERE name = ?");
       q.bind(1, name);
       if (q.step())
-        throw Error::conflict("experiment '" + name + "' already exists" +
-                                  (q.text(1) == "deleted" ? " in the deleted state (id " + std::to_string(q.int64(0)) + ")"
-                                                          : " (id " + std::to_string(q.int64(0)) + ")"),
-                              "choose another name, or restore the deleted experiment");
+        throw Error::conflict(
+            "experiment '" + name + "' already exists" +
+                (q.text(1) == "deleted" ? " in the deleted state (id " + std::to_string(q.int64(0)) + ")"
+                                        : " (id " + std::to_string(q.int64(0)) + ")"),
+            "choose another name, or restore the deleted experiment");
     }
     auto ins = c.query(
         "INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time) "
         "VALUES (?, '', 'active', ?, ?)");
     ins.bind(1, name).bind(2, now).bind(3, now).run();
     const int64_t id = c.last_insert_rowid();
-    const std::string location = artifact_location.empty() ? "mlflow-artifacts:/" + std::to_string(id) : artifact_location;
+    const std::string location =
+        artifact_location.empty() ? "mlflow-artifacts:/" + std::to_string(id) : artifact_location;
     auto upd = c.query("UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?");
     upd.bind(1, location).bind(2, id).run();
     for (const Tag& t : tags) {
@@ -337,8 +338,11 @@ Page<Experiment> TrackingStore::search_experiments(const ExperimentSearch& searc
     } else {
       where += " AND " + column + " " + sql_operator(cl.op) + " ?";
     }
-    if (cl.numeric) params.push_back(static_cast<int64_t>(cl.number));
-    else params.push_back(cl.key == "experiment_id" ? SqlValue(static_cast<int64_t>(std::atoll(cl.text.c_str()))) : SqlValue(cl.text));
+    if (cl.numeric)
+      params.push_back(static_cast<int64_t>(cl.number));
+    else
+      params.push_back(cl.key == "experiment_id" ? SqlValue(static_cast<int64_t>(std::atoll(cl.text.c_str())))
+                                                 : SqlValue(cl.text));
   }
   std::string order;
   for (const OrderBy& o : orders) order += "e." + o.key + (o.ascending ? " ASC, " : " DESC, ");
@@ -423,8 +427,7 @@ void TrackingStore::delete_experiment_tag(const std::string& experiment_id, cons
     detail::load_experiment_row(c, id);
     auto q = c.query("DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?");
     q.bind(1, id).bind(2, key).run();
-    if (c.changes() == 0)
-      throw Error::not_found("no tag '" + key + "' on experiment '" + experiment_id + "'");
+    if (c.changes() == 0) throw Error::not_found("no tag '" + key + "' on experiment '" + experiment_id + "'");
   });
 }
 
@@ -458,7 +461,8 @@ Run TrackingStore::create_run(const std::string& experiment_id, const CreateRunO
   return db_->write([&](Connection& c) {
     const Experiment e = detail::load_experiment_row(c, exp_id);
     if (e.lifecycle_stage != LifecycleStage::kActive)
-      throw Error::invalid_input("experiment '" + e.experiment_id + "' is deleted; runs can only be created in "
+      throw Error::invalid_input("experiment '" + e.experiment_id +
+                                 "' is deleted; runs can only be created in "
                                  "active experiments");
     const std::string artifact_uri = e.artifact_location + "/" + run_id + "/artifacts";
     auto q = c.query(
@@ -496,8 +500,10 @@ RunInfo TrackingStore::update_run(const std::string& run_id, std::optional<RunSt
       if (!end && *status != RunStatus::kRunning && *status != RunStatus::kScheduled) end = now_millis();
       auto q = c.query("UPDATE runs SET status = ?, end_time = COALESCE(?, end_time) WHERE run_key = ?");
       q.bind(1, to_string(*status));
-      if (end) q.bind(2, *end);
-      else q.bind_null(2);
+      if (end)
+        q.bind(2, *end);
+      else
+        q.bind_null(2);
       q.bind(3, row.run_key).run();
     } else if (end_time) {
       auto q = c.query("UPDATE runs SET end_time = ? WHERE run_key = ?");
@@ -611,7 +617,8 @@ void TrackingStore::delete_tag(const std::string& run_id, const std::string& key
     auto q = c.query("DELETE FROM tags WHERE run_key = ? AND key = ?");
     q.bind(1, row.run_key).bind(2, key).run();
     if (c.changes() == 0)
-      throw Error::not_found("no tag '" + key + "' on run '" + run_id + "'", "list the run's tags with 'bullion runs show'");
+      throw Error::not_found("no tag '" + key + "' on run '" + run_id + "'",
+                             "list the run's tags with 'bullion runs show'");
   });
 }
 
@@ -701,7 +708,8 @@ void TrackingStore::log_inputs(const std::string& run_id, const std::vector<Data
         tags.push_back({{"key", t.key}, {"value", t.value}});
         if (t.key == "mlflow.data.context") context = t.value;
       }
-      auto link = c.query("INSERT OR REPLACE INTO run_inputs (run_key, dataset_key, context, tags_json) VALUES (?, ?, ?, ?)");
+      auto link =
+          c.query("INSERT OR REPLACE INTO run_inputs (run_key, dataset_key, context, tags_json) VALUES (?, ?, ?, ?)");
       link.bind(1, row.run_key).bind(2, dataset_key).bind(3, context).bind(4, tags.dump()).run();
     }
     for (const std::string& model_id : model_ids) {
@@ -757,8 +765,10 @@ void append_comparison(std::string& where, std::vector<SqlValue>& params, const 
     }
     default:
       where += " AND " + column + " " + search::sql_operator(cl.op) + " ?";
-      if (cl.numeric) params.push_back(cl.number);
-      else params.push_back(cl.text);
+      if (cl.numeric)
+        params.push_back(cl.number);
+      else
+        params.push_back(cl.text);
   }
 }
 
@@ -766,11 +776,10 @@ void append_comparison(std::string& where, std::vector<SqlValue>& params, const 
 
 Page<Run> TrackingStore::search_runs(const RunSearch& search) {
   using namespace search;
-  if (search.experiment_ids.empty())
-    throw Error::invalid_input("search_runs needs at least one experiment id");
+  if (search.experiment_ids.empty()) throw Error::invalid_input("search_runs needs at least one experiment id");
   if (search.max_results < 1 || search.max_results > kMaxSearchRunsResults)
-    throw Error::invalid_input("max_results must be between 1 and " + std::to_string(kMaxSearchRunsResults) +
-                               ", got " + std::to_string(search.max_results));
+    throw Error::invalid_input("max_results must be between 1 and " + std::to_string(kMaxSearchRunsResults) + ", got " +
+                               std::to_string(search.max_results));
   const std::vector<Clause> clauses = parse_filter(search.filter, SearchKind::kRuns);
   std::vector<OrderBy> orders;
   for (const auto& o : search.order_by) orders.push_back(parse_order_by(o, SearchKind::kRuns));
@@ -822,8 +831,10 @@ Page<Run> TrackingStore::search_runs(const RunSearch& search) {
         std::string sub;
         std::vector<SqlValue> sub_params;
         append_comparison(sub, sub_params, column, cl);
-        where += " AND EXISTS (SELECT 1 FROM run_inputs i JOIN datasets d ON d.dataset_key = i.dataset_key WHERE "
-                 "i.run_key = r.run_key" + sub + ")";
+        where +=
+            " AND EXISTS (SELECT 1 FROM run_inputs i JOIN datasets d ON d.dataset_key = i.dataset_key WHERE "
+            "i.run_key = r.run_key" +
+            sub + ")";
         where_params.insert(where_params.end(), sub_params.begin(), sub_params.end());
         break;
       }

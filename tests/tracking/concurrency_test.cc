@@ -24,7 +24,8 @@ int child_main(const std::string& lakehouse, int index, const std::string& run_i
   try {
     TrackingStore store(lakehouse);
     const Experiment e = store.get_or_create_experiment("/shared");
-    const tracking::Run own = store.create_run(e.experiment_id, {"proc", "proc-" + std::to_string(index), std::nullopt, {}});
+    const tracking::Run own =
+        store.create_run(e.experiment_id, {"proc", "proc-" + std::to_string(index), std::nullopt, {}});
     for (int i = 0; i < kMetricsPerProcess; ++i) {
       store.log_metric(own.info.run_id, {"loss", 1.0 / (i + 1), 1000 + i, i});
       store.log_metric(run_id, {"p" + std::to_string(index), static_cast<double>(i), 1000 + i, i});

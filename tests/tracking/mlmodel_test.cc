@@ -1,4 +1,6 @@
 // MLmodel writer: exact document, files of the directory, log_xgboost_model.
+#include "bullion/tracking/mlmodel.h"
+
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -6,7 +8,6 @@
 #include <fstream>
 
 #include "bullion/core/fs.h"
-#include "bullion/tracking/mlmodel.h"
 #include "bullion/tracking/store.h"
 #include "support/temp_dir.h"
 
@@ -21,8 +22,8 @@ XGBoostModelInfo sample_info() {
   info.model_id = "m-00112233445566778899aabbccddeeff";
   info.artifact_path = "mlflow-artifacts:/1/models/m-00112233445566778899aabbccddeeff/artifacts";
   info.utc_time_created_micros = 1'764'065'730'123'456;  // 2025-11-25 10:15:30.123456
-  info.signature = ModelSignature{{{"total_events", "long", true}, {"engagement_score", "double", true}},
-                                  {{"", "double", true}}};
+  info.signature =
+      ModelSignature{{{"total_events", "long", true}, {"engagement_score", "double", true}}, {{"", "double", true}}};
   return info;
 }
 
@@ -89,8 +90,9 @@ TEST(MLmodel, WritesTheDirectory) {
   write_xgboost_model_directory(model_dir, sample_info());
   FileSystem& fs = FileSystem::local();
   EXPECT_EQ(fs.read_all(model_dir + "/requirements.txt"), "mlflow==3.1.0\nxgboost==1.7.4\n");
-  EXPECT_EQ(fs.read_all(model_dir + "/python_env.yaml"),
-            "python: 3.11.2\nbuild_dependencies:\n- pip\n- setuptools\n- wheel\ndependencies:\n- -r requirements.txt\n");
+  EXPECT_EQ(
+      fs.read_all(model_dir + "/python_env.yaml"),
+      "python: 3.11.2\nbuild_dependencies:\n- pip\n- setuptools\n- wheel\ndependencies:\n- -r requirements.txt\n");
   EXPECT_EQ(fs.read_all(model_dir + "/conda.yaml"),
             "channels:\n- conda-forge\ndependencies:\n- python=3.11.2\n- pip\n- pip:\n  - mlflow==3.1.0\n  - "
             "xgboost==1.7.4\nname: mlflow-env\n");
@@ -108,8 +110,8 @@ TEST(MLmodel, LogXGBoostModelCreatesAReadyLoggedModelLinkedToTheRun) {
   const std::string exp = store.create_experiment("/churn");
   const std::string run_id = store.create_run(exp).info.run_id;
   std::ofstream(dir.file("booster.json")) << "{\"learner\":{}}";
-  const LoggedModel m = log_xgboost_model(store, run_id, "churn-gbm", dir.file("booster.json"), sample_info(),
-                                          {{"max_depth", "5"}});
+  const LoggedModel m =
+      log_xgboost_model(store, run_id, "churn-gbm", dir.file("booster.json"), sample_info(), {{"max_depth", "5"}});
   EXPECT_EQ(m.status, LoggedModelStatus::kReady);
   EXPECT_EQ(m.source_run_id, run_id);
   EXPECT_EQ(m.model_type, "xgboost");

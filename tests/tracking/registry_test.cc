@@ -129,11 +129,10 @@ TEST_F(RegistryTest, StageTransitionsWithArchiveExisting) {
   const auto history = store_.registry_history("churn");
   std::vector<std::string> stages;
   for (const auto& e : history)
-    if (e.kind == "stage")
-      stages.push_back(std::to_string(e.version) + ":" + e.from + "->" + e.to + "@" + e.user_id);
+    if (e.kind == "stage") stages.push_back(std::to_string(e.version) + ":" + e.from + "->" + e.to + "@" + e.user_id);
   EXPECT_EQ(stages, (std::vector<std::string>{"1:None->Production@alice", "2:None->Production@bob",
-                                               "1:Production->Archived@carol", "2:Production->Archived@carol",
-                                               "3:None->Production@carol"}));
+                                              "1:Production->Archived@carol", "2:Production->Archived@carol",
+                                              "3:None->Production@carol"}));
 }
 
 TEST_F(RegistryTest, AliasesValidatedMovedAndRecorded) {
@@ -163,9 +162,10 @@ TEST_F(RegistryTest, AliasesValidatedMovedAndRecorded) {
 
   std::vector<std::string> events;
   for (const auto& e : store_.registry_history("churn"))
-    if (e.kind.rfind("alias", 0) == 0) events.push_back(e.kind + ":" + e.alias + ":" + e.from + "->" + e.to + "@" + e.user_id);
+    if (e.kind.rfind("alias", 0) == 0)
+      events.push_back(e.kind + ":" + e.alias + ":" + e.from + "->" + e.to + "@" + e.user_id);
   EXPECT_EQ(events, (std::vector<std::string>{"alias_set:champion:->1@alice", "alias_set:champion:1->2@bob",
-                                               "alias_set:challenger-1:->1@bob", "alias_deleted:champion:2->@carol"}));
+                                              "alias_set:challenger-1:->1@bob", "alias_deleted:champion:2->@carol"}));
   // Deleting a version removes its aliases.
   store_.delete_model_version("churn", 1);
   EXPECT_TRUE(store_.get_registered_model("churn").aliases.empty());

@@ -1,8 +1,9 @@
 // The MLflow filter / order_by parser and page tokens.
+#include "tracking/search.h"
+
 #include <gtest/gtest.h>
 
 #include "bullion/core/error.h"
-#include "tracking/search.h"
 
 namespace bullion::tracking::search {
 namespace {
@@ -61,9 +62,9 @@ TEST(SearchParser, ErrorsNameThePosition) {
     EXPECT_EQ(e.category(), ErrorCategory::kInvalidInput);
     EXPECT_NE(std::string(e.what()).find("position 15"), std::string::npos) << e.what();
   }
-  for (const char* bad : {"metrics.a >", "metrics.a 5", "= 5", "metrics.a > 1 and", "tags.x = 'a' 'b'",
-                          "attributes.start_time = 'x'", "attributes.status > 'A'", "metrics.a != x",
-                          "datasets.bogus = 'a'", "metrics.a > 1.2.3", "tags.t = 1"})
+  for (const char* bad :
+       {"metrics.a >", "metrics.a 5", "= 5", "metrics.a > 1 and", "tags.x = 'a' 'b'", "attributes.start_time = 'x'",
+        "attributes.status > 'A'", "metrics.a != x", "datasets.bogus = 'a'", "metrics.a > 1.2.3", "tags.t = 1"})
     EXPECT_THROW(parse_filter(bad, SearchKind::kRuns), Error) << bad;
 }
 

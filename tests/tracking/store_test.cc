@@ -1,12 +1,13 @@
 // TrackingStore: experiments, runs, params, metrics, tags, artifacts, logged
 // models and run search, with exact values.
+#include "bullion/tracking/store.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
-#include "bullion/tracking/store.h"
 #include "support/temp_dir.h"
 
 namespace bullion::tracking {
@@ -184,10 +185,10 @@ TEST_F(StoreTest, MetricHistoryAndLatestValue) {
   const std::string id = new_run().info.run_id;
   store_.log_metric(id, {"loss", 0.9, 100, 0});
   store_.log_metric(id, {"loss", 0.5, 200, 1});
-  store_.log_metric(id, {"loss", 0.7, 150, 2});   // highest step wins although older
-  store_.log_metric(id, {"loss", 0.7, 150, 2});   // identical: stored once
+  store_.log_metric(id, {"loss", 0.7, 150, 2});  // highest step wins although older
+  store_.log_metric(id, {"loss", 0.7, 150, 2});  // identical: stored once
   store_.log_metric(id, {"auc", 0.8, 100, 0});
-  store_.log_metric(id, {"auc", 0.85, 100, 0});   // tie on (step, timestamp): max value
+  store_.log_metric(id, {"auc", 0.85, 100, 0});  // tie on (step, timestamp): max value
   store_.log_metric(id, {"auc", 0.82, 100, 0});
   store_.log_metric(id, {"nan", std::nan(""), 1, 0});
   store_.log_metric(id, {"inf", INFINITY, 1, 0});
@@ -236,7 +237,9 @@ TEST_F(StoreTest, LogBatchIsAllOrNothingAndLimited) {
   const std::string id = new_run().info.run_id;
   store_.log_param(id, "p", "1");
   // The second param conflicts: nothing of the batch lands.
-  EXPECT_EQ(category_of([&] { store_.log_batch(id, {{"m", 1.0, 1, 0}}, {{"q", "1"}, {"p", "2"}}, {{"t", "x"}}); }),
+  EXPECT_EQ(category_of([&] {
+              store_.log_batch(id, {{"m", 1.0, 1, 0}}, {{"q", "1"}, {"p", "2"}}, {{"t", "x"}});
+            }),
             ErrorCategory::kInvalidInput);
   tracking::Run run = store_.get_run(id);
   EXPECT_TRUE(run.data.metrics.empty());
@@ -319,7 +322,9 @@ TEST_F(StoreTest, LoggedModels) {
   store_.set_logged_model_tags(m.model_id, {{"u", "2"}});
   store_.delete_logged_model_tag(m.model_id, "t");
   store_.log_logged_model_params(m.model_id, {{"eta", "0.05"}});
-  EXPECT_EQ(category_of([&] { store_.log_logged_model_params(m.model_id, {{"eta", "0.1"}}); }),
+  EXPECT_EQ(category_of([&] {
+              store_.log_logged_model_params(m.model_id, {{"eta", "0.1"}});
+            }),
             ErrorCategory::kInvalidInput);
   store_.log_metric(run_id, {"roc_auc", 0.91, 10, 0, m.model_id});
   const LoggedModel ready = store_.finalize_logged_model(m.model_id, LoggedModelStatus::kReady);
@@ -421,7 +426,8 @@ TEST_F(SearchRunsTest, OrderByMetricParamAttributeWithMissingLast) {
   EXPECT_EQ(names("", {"metrics.roc_auc DESC"}), (V{"run-4", "run-3", "run-2", "run-1", "run-0"}));
   EXPECT_EQ(names("", {"metrics.roc_auc ASC"}), (V{"run-0", "run-1", "run-2", "run-3", "run-4"}));
   EXPECT_EQ(names("", {"attributes.start_time"}), (V{"run-0", "run-1", "run-2", "run-3", "run-4"}));
-  EXPECT_EQ(names("", {"tags.team DESC", "attributes.start_time ASC"}), (V{"run-3", "run-4", "run-0", "run-1", "run-2"}));
+  EXPECT_EQ(names("", {"tags.team DESC", "attributes.start_time ASC"}),
+            (V{"run-3", "run-4", "run-0", "run-1", "run-2"}));
   const tracking::Run extra = store_.create_run(exp_, {"carol", "no-metric", int64_t{2000}, {}});
   EXPECT_EQ(names("", {"metrics.roc_auc DESC"}).back(), "no-metric");
   EXPECT_EQ(names("", {"metrics.roc_auc ASC"}).back(), "no-metric");
@@ -460,9 +466,9 @@ TEST_F(SearchRunsTest, PagesAndDeletedRuns) {
 }
 
 TEST_F(SearchRunsTest, BadFiltersAreInvalidInput) {
-  for (const char* bad : {"metrics.roc_auc > 'x'", "params.max_depth = 5", "metrics.a LIKE '1'",
-                          "nonsense.key = 'x'", "attributes.bogus = 'x'", "metrics.a > 1 or metrics.b > 2",
-                          "params.x > '1'", "tags.t = 'unterminated", "metrics.a IS NULL", "run_name IN ('a')"}) {
+  for (const char* bad : {"metrics.roc_auc > 'x'", "params.max_depth = 5", "metrics.a LIKE '1'", "nonsense.key = 'x'",
+                          "attributes.bogus = 'x'", "metrics.a > 1 or metrics.b > 2", "params.x > '1'",
+                          "tags.t = 'unterminated", "metrics.a IS NULL", "run_name IN ('a')"}) {
     RunSearch s;
     s.experiment_ids = {exp_};
     s.filter = bad;

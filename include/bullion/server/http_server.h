@@ -31,6 +31,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -48,7 +49,7 @@ struct ServerOptions {
   int port = 5000;                 // 0 = any free port (see HttpServer::port())
   std::string token;               // "" = no authentication
   size_t threads = 8;
-  size_t max_body_bytes = 16u << 20;         // JSON requests
+  size_t max_body_bytes = 16u << 20;          // JSON requests
   size_t max_stream_bytes = size_t{4} << 30;  // streamed uploads (artifacts)
 };
 
@@ -124,6 +125,7 @@ class HttpServer {
   std::unique_ptr<httplib::Server> http_;
   std::vector<Route> routes_;
   std::thread thread_;
+  std::atomic<bool> listen_returned_{false};
   int port_ = 0;
 };
 

@@ -41,13 +41,13 @@ using Param = KeyValue;
 
 struct Metric {
   std::string key;
-  double value = 0;        // may be NaN or ±infinity
-  int64_t timestamp = 0;   // ms since the epoch
+  double value = 0;       // may be NaN or ±infinity
+  int64_t timestamp = 0;  // ms since the epoch
   int64_t step = 0;
-  std::string model_id;    // MLflow 3: the logged model the metric describes ("" for none)
+  std::string model_id;  // MLflow 3: the logged model the metric describes ("" for none)
   std::string dataset_name;
   std::string dataset_digest;
-  std::string run_id;      // filled on reads of logged-model metrics
+  std::string run_id;  // filled on reads of logged-model metrics
 };
 
 struct Experiment {
@@ -101,7 +101,7 @@ struct Run {
   RunInfo info;
   RunData data;
   std::vector<DatasetInput> dataset_inputs;
-  std::vector<std::string> model_inputs;  // logged model ids used by the run
+  std::vector<std::string> model_inputs;   // logged model ids used by the run
   std::vector<ModelOutput> model_outputs;  // logged models the run produced
 };
 

@@ -44,9 +44,9 @@ struct XGBoostModelInfo {
   std::string xgb_version = "1.7.4";                 // the XGBoost that wrote the file
   std::optional<ModelSignature> signature;
   std::string run_id;
-  std::string model_id;       // "m-…"; also written as model_uuid
-  std::string artifact_path;  // the logged model's artifact location ("" to omit)
-  int64_t utc_time_created_micros = 0;  // 0 = now
+  std::string model_id;                  // "m-…"; also written as model_uuid
+  std::string artifact_path;             // the logged model's artifact location ("" to omit)
+  int64_t utc_time_created_micros = 0;   // 0 = now
   std::string mlflow_version = "3.1.0";  // MLflow model format version written
   std::string python_version = "3.11.2";
   // requirements.txt lines; default: mlflow==<mlflow_version>, xgboost==<xgb_version>.

@@ -65,9 +65,9 @@ struct StoreOptions {
 };
 
 struct CreateRunOptions {
-  std::string user_id;                   // "" = the OS user
-  std::string run_name;                  // "" = tag mlflow.runName if given, else a generated name
-  std::optional<int64_t> start_time;     // ms; default now
+  std::string user_id;                // "" = the OS user
+  std::string run_name;               // "" = tag mlflow.runName if given, else a generated name
+  std::optional<int64_t> start_time;  // ms; default now
   std::vector<Tag> tags;
 };
 
@@ -75,9 +75,9 @@ struct RunSearch {
   std::vector<std::string> experiment_ids;  // required, at least one
   std::string filter;                       // MLflow filter syntax (see search.h)
   ViewType view = ViewType::kActiveOnly;
-  int64_t max_results = 1000;               // 1..50000
-  std::vector<std::string> order_by;        // e.g. "metrics.roc_auc DESC", "attributes.start_time"
-  std::string page_token;                   // from a previous page; "" = first page
+  int64_t max_results = 1000;         // 1..50000
+  std::vector<std::string> order_by;  // e.g. "metrics.roc_auc DESC", "attributes.start_time"
+  std::string page_token;             // from a previous page; "" = first page
 };
 
 struct ExperimentSearch {
@@ -95,7 +95,8 @@ struct LoggedModelOrder {
 
 struct LoggedModelSearch {
   std::vector<std::string> experiment_ids;
-  std::string filter;  // attributes name, model_id, source_run_id, status, model_type, creation_timestamp; metrics./params./tags.
+  std::string filter;  // attributes name, model_id, source_run_id, status, model_type, creation_timestamp;
+                       // metrics./params./tags.
   int64_t max_results = 100;
   std::vector<LoggedModelOrder> order_by;  // default: creation_timestamp DESC
   std::string page_token;
