@@ -86,7 +86,9 @@ HttpServer::HttpServer(ServerOptions options)
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_->set_payload_max_length(std::max(options_.max_body_bytes, options_.max_stream_bytes) + 1);
   http_->set_keep_alive_max_count(1000);
-  http_->set_keep_alive_timeout(30);
+  // Idle keep-alive connections hold a pool thread and delay stop() until
+  // they time out: keep them short, as gunicorn (MLflow's server) does.
+  http_->set_keep_alive_timeout(2);
   http_->set_read_timeout(120, 0);
   http_->set_write_timeout(120, 0);
   http_->Get(".*", [this](const httplib::Request& req, httplib::Response& res) { dispatch(req, res, nullptr); });
