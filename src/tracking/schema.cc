@@ -1,6 +1,8 @@
 // The tracking database schema (version 1) and its creation.
 #include "tracking/schema.h"
 
+#include <cstdlib>
+
 #include "bullion/core/error.h"
 
 namespace bullion::tracking::detail {
@@ -33,6 +35,7 @@ CREATE TABLE runs (
   artifact_uri TEXT NOT NULL,
   lifecycle_stage TEXT NOT NULL DEFAULT 'active');
 CREATE INDEX runs_by_experiment ON runs (experiment_id, lifecycle_stage, start_time DESC, run_uuid);
+CREATE INDEX runs_by_name ON runs (name);  -- run_name = / LIKE 'prefix%' (LIKE is case-sensitive)
 
 CREATE TABLE params (
   run_key INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
@@ -50,8 +53,9 @@ CREATE TABLE metrics (
   value REAL NOT NULL, is_nan INTEGER NOT NULL,
   model_id TEXT NOT NULL DEFAULT '', dataset_name TEXT NOT NULL DEFAULT '', dataset_digest TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (run_key, key, timestamp, step, value, is_nan)) WITHOUT ROWID;
+-- value is NULL for NaN, so that comparisons and sorts skip it without an expression.
 CREATE TABLE latest_metrics (
-  run_key INTEGER NOT NULL, key TEXT NOT NULL, value REAL NOT NULL, is_nan INTEGER NOT NULL,
+  run_key INTEGER NOT NULL, key TEXT NOT NULL, value REAL, is_nan INTEGER NOT NULL,
   timestamp INTEGER NOT NULL, step INTEGER NOT NULL,
   model_id TEXT NOT NULL DEFAULT '', dataset_name TEXT NOT NULL DEFAULT '', dataset_digest TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (run_key, key)) WITHOUT ROWID;
@@ -144,6 +148,26 @@ CREATE INDEX registry_history_by_name ON registry_history (name, event_id);
 )sql";
 
 }  // namespace
+
+void refresh_statistics(sql::Database& db) {
+  // The planner needs statistics to drive a search from its most selective
+  // index; refresh them when the runs table has no statistics yet or has more
+  // than doubled since they were taken (ANALYZE with a sampling limit is cheap).
+  const bool stale = db.read([](sql::Connection& c) {
+    auto count = c.query("SELECT COALESCE(MAX(run_key), 0) FROM runs");
+    count.step();
+    const int64_t runs = count.int64(0);
+    if (runs < 1000) return false;
+    auto has_stats = c.query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'");
+    has_stats.step();
+    if (has_stats.int64(0) == 0) return true;
+    auto stat = c.query("SELECT stat FROM sqlite_stat1 WHERE tbl = 'runs' LIMIT 1");
+    if (!stat.step()) return true;
+    return std::atoll(stat.text(0).c_str()) * 2 < runs;
+  });
+  if (!stale) return;
+  db.write([](sql::Connection& c) { c.exec("PRAGMA analysis_limit = 1000; ANALYZE;"); });
+}
 
 void ensure_schema(sql::Database& db, int64_t now_ms) {
   // Cheap check first (a read), so that opening an existing store never

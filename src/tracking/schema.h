@@ -14,4 +14,8 @@ inline constexpr int64_t kSchemaVersion = 1;
 // from several processes at once.
 void ensure_schema(sql::Database& db, int64_t now_ms);
 
+// Runs ANALYZE (sampled) when the planner statistics are missing or the runs
+// table has more than doubled since they were taken. Cheap when fresh.
+void refresh_statistics(sql::Database& db);
+
 }  // namespace bullion::tracking::detail

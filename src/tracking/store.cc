@@ -212,6 +212,8 @@ TrackingStore::TrackingStore(const std::string& lakehouse_root, StoreOptions opt
   FileSystem::local().create_dirs(artifact_root_);
   db_ = std::make_unique<sql::Database>(join_path(tracking_dir_, "tracking.db"), options.busy_timeout_ms);
   detail::ensure_schema(*db_, now_millis());
+  detail::refresh_statistics(*db_);
+  last_statistics_check_ms_ = now_millis();
 }
 
 TrackingStore::~TrackingStore() = default;
@@ -568,7 +570,12 @@ static void insert_metric(Connection& c, const RunRow& row, const Metric& m) {
         "model_id = excluded.model_id, dataset_name = excluded.dataset_name, dataset_digest = excluded.dataset_digest "
         "WHERE excluded.step > l.step OR (excluded.step = l.step AND (excluded.timestamp > l.timestamp OR "
         "(excluded.timestamp = l.timestamp AND excluded.is_nan = 0 AND (l.is_nan = 1 OR excluded.value > l.value))))");
-    l.bind(1, row.run_key).bind(2, m.key).bind(3, value).bind(4, nan ? 1 : 0).bind(5, m.timestamp).bind(6, m.step);
+    l.bind(1, row.run_key).bind(2, m.key);
+    if (nan)
+      l.bind_null(3);
+    else
+      l.bind(3, value);
+    l.bind(4, nan ? 1 : 0).bind(5, m.timestamp).bind(6, m.step);
     l.bind(7, m.model_id).bind(8, m.dataset_name).bind(9, m.dataset_digest).run();
   }
   if (!m.model_id.empty()) {
@@ -774,6 +781,28 @@ void append_comparison(std::string& where, std::vector<SqlValue>& params, const 
 
 }  // namespace
 
+// A run search compiled to SQL pieces: FROM-clause joins and WHERE
+// conditions with their bound values, and ORDER BY terms.
+struct RunQuery {
+  std::string joins;
+  std::vector<SqlValue> join_params;
+  std::string where;
+  std::vector<SqlValue> where_params;
+  std::string order;                   // without the final tie-breakers
+  bool drive_from_first_join = false;  // force the join order (CROSS JOIN)
+
+  std::string sql(const std::string& select, const std::string& tail) const {
+    const std::string from =
+        drive_from_first_join ? " FROM " + joins.substr(std::string(" JOIN ").size()) : " FROM runs r";
+    return "SELECT " + select + from + (drive_from_first_join ? "" : joins) + " WHERE " + where + tail;
+  }
+  std::vector<SqlValue> params() const {
+    std::vector<SqlValue> all = join_params;
+    all.insert(all.end(), where_params.begin(), where_params.end());
+    return all;
+  }
+};
+
 Page<Run> TrackingStore::search_runs(const RunSearch& search) {
   using namespace search;
   if (search.experiment_ids.empty()) throw Error::invalid_input("search_runs needs at least one experiment id");
@@ -785,74 +814,100 @@ Page<Run> TrackingStore::search_runs(const RunSearch& search) {
   for (const auto& o : search.order_by) orders.push_back(parse_order_by(o, SearchKind::kRuns));
   const int64_t offset = parse_page_token(search.page_token);
 
-  std::vector<SqlValue> join_params, where_params, order_join_params;
-  std::string joins, order_joins;
-  std::string where = "r.experiment_id IN (";
+  // Keep the planner's statistics fresh in a long-running process (a server).
+  if (const int64_t now = now_millis(); now - last_statistics_check_ms_.load() > 60'000) {
+    last_statistics_check_ms_ = now;
+    detail::refresh_statistics(*db_);
+  }
+
+  RunQuery q;
+  q.where = "r.experiment_id IN (";
   for (size_t i = 0; i < search.experiment_ids.size(); ++i) {
-    where += i ? ", ?" : "?";
+    q.where += i ? ", ?" : "?";
     int64_t id = -1;
     const std::string& s = search.experiment_ids[i];
     std::from_chars(s.data(), s.data() + s.size(), id);
-    where_params.push_back(id);
+    q.where_params.push_back(id);
   }
-  where += ")";
-  if (search.view == ViewType::kActiveOnly) where += " AND r.lifecycle_stage = 'active'";
-  if (search.view == ViewType::kDeletedOnly) where += " AND r.lifecycle_stage = 'deleted'";
+  q.where += ")";
+  if (search.view == ViewType::kActiveOnly) q.where += " AND r.lifecycle_stage = 'active'";
+  if (search.view == ViewType::kDeletedOnly) q.where += " AND r.lifecycle_stage = 'deleted'";
 
   int alias_count = 0;
+  std::map<std::string, std::string> metric_alias;  // metric key -> inner-joined alias
   for (const Clause& cl : clauses) {
     const std::string a = "f" + std::to_string(alias_count++);
     switch (cl.type) {
       case EntityType::kMetric:
-        joins += " JOIN latest_metrics " + a + " ON " + a + ".run_key = r.run_key AND " + a + ".key = ?";
-        join_params.push_back(cl.key);
-        where += " AND " + a + ".is_nan = 0";
-        append_comparison(where, where_params, a + ".value", cl);
+        q.joins += " JOIN latest_metrics " + a + " ON " + a + ".run_key = r.run_key AND " + a + ".key = ?";
+        q.join_params.push_back(cl.key);
+        metric_alias.emplace(cl.key, a);
+        append_comparison(q.where, q.where_params, a + ".value", cl);  // NaN is NULL: never matches
         break;
       case EntityType::kParam:
       case EntityType::kTag: {
         const char* table = cl.type == EntityType::kParam ? "params" : "tags";
         if (cl.op == Comparator::kIsNull || cl.op == Comparator::kIsNotNull) {
-          where += std::string(" AND ") + (cl.op == Comparator::kIsNull ? "NOT " : "") + "EXISTS (SELECT 1 FROM " +
-                   table + " x WHERE x.run_key = r.run_key AND x.key = ?)";
-          where_params.push_back(cl.key);
+          q.where += std::string(" AND ") + (cl.op == Comparator::kIsNull ? "NOT " : "") + "EXISTS (SELECT 1 FROM " +
+                     table + " x WHERE x.run_key = r.run_key AND x.key = ?)";
+          q.where_params.push_back(cl.key);
           break;
         }
-        joins += std::string(" JOIN ") + table + " " + a + " ON " + a + ".run_key = r.run_key AND " + a + ".key = ?";
-        join_params.push_back(cl.key);
-        append_comparison(where, where_params, a + ".value", cl);
+        q.joins += std::string(" JOIN ") + table + " " + a + " ON " + a + ".run_key = r.run_key AND " + a + ".key = ?";
+        q.join_params.push_back(cl.key);
+        append_comparison(q.where, q.where_params, a + ".value", cl);
         break;
       }
       case EntityType::kAttribute:
-        append_comparison(where, where_params, run_attribute_column(cl.key), cl);
+        append_comparison(q.where, q.where_params, run_attribute_column(cl.key), cl);
         break;
       case EntityType::kDataset: {
         const std::string column = cl.key == "context" ? "i.context" : "d." + cl.key;
         std::string sub;
         std::vector<SqlValue> sub_params;
         append_comparison(sub, sub_params, column, cl);
-        where +=
+        q.where +=
             " AND EXISTS (SELECT 1 FROM run_inputs i JOIN datasets d ON d.dataset_key = i.dataset_key WHERE "
             "i.run_key = r.run_key" +
             sub + ")";
-        where_params.insert(where_params.end(), sub_params.begin(), sub_params.end());
+        q.where_params.insert(q.where_params.end(), sub_params.begin(), sub_params.end());
         break;
       }
     }
   }
 
-  std::string order;
+  // Missing values sort last in both directions (MLflow). A first sort key on
+  // a metric is split in two ordered queries: runs that have the metric (an
+  // inner join the planner can walk in index order, stopping at the page) and
+  // then runs that lack it.
+  std::optional<std::string> split_metric;
+  bool split_ascending = true;
   bool has_start_time = false;
-  for (const OrderBy& o : orders) {
+  std::string order_tail;
+  std::string order_joins;
+  std::vector<SqlValue> order_join_params;
+  for (size_t i = 0; i < orders.size(); ++i) {
+    const OrderBy& o = orders[i];
     const char* dir = o.ascending ? " ASC" : " DESC";
+    if (o.type == EntityType::kMetric) {
+      if (auto it = metric_alias.find(o.key); it != metric_alias.end()) {
+        order_tail += it->second + ".value" + dir + ", ";  // filtered on: never NULL
+        continue;
+      }
+      if (i == 0) {
+        split_metric = o.key;
+        split_ascending = o.ascending;
+        continue;
+      }
+    }
     const std::string a = "o" + std::to_string(alias_count++);
     std::string column;
     switch (o.type) {
       case EntityType::kMetric:
         order_joins += " LEFT JOIN latest_metrics " + a + " ON " + a + ".run_key = r.run_key AND " + a + ".key = ?";
         order_join_params.push_back(o.key);
-        order += "(" + a + ".value IS NULL OR " + a + ".is_nan = 1), " + a + ".value" + dir + ", ";
-        continue;
+        column = a + ".value";
+        break;
       case EntityType::kParam:
       case EntityType::kTag:
         order_joins += std::string(" LEFT JOIN ") + (o.type == EntityType::kParam ? "params " : "tags ") + a + " ON " +
@@ -865,24 +920,61 @@ Page<Run> TrackingStore::search_runs(const RunSearch& search) {
         if (o.key == "start_time") has_start_time = true;
         break;
     }
-    order += "(" + column + " IS NULL), " + column + dir + ", ";
+    order_tail += column + dir + " NULLS LAST, ";
   }
-  if (!has_start_time) order += "r.start_time DESC, ";
-  order += "r.run_uuid ASC";
+  if (!has_start_time) order_tail += "r.start_time DESC, ";
+  order_tail += "r.run_uuid ASC";
+  q.joins += order_joins;
+  q.join_params.insert(q.join_params.end(), order_join_params.begin(), order_join_params.end());
 
-  const std::string sql_text = std::string("SELECT ") + detail::kRunColumns + " FROM runs r" + joins + order_joins +
-                               " WHERE " + where + " ORDER BY " + order + " LIMIT ? OFFSET ?";
-  std::vector<SqlValue> all = join_params;
-  all.insert(all.end(), order_join_params.begin(), order_join_params.end());
-  all.insert(all.end(), where_params.begin(), where_params.end());
-  all.push_back(search.max_results + 1);
-  all.push_back(offset);
+  const int64_t need = search.max_results + 1;
+  const std::string select = std::string(detail::kRunColumns);
+  std::vector<std::pair<int64_t, RunInfo>> rows;
+  auto run_select = [&](Connection& c, const RunQuery& query, const std::string& order, int64_t limit, int64_t skip) {
+    auto stmt = c.prepare(query.sql(select, " ORDER BY " + order + " LIMIT ? OFFSET ?"));
+    std::vector<SqlValue> all = query.params();
+    all.push_back(limit);
+    all.push_back(skip);
+    detail::bind_all(stmt, all);
+    while (stmt.step()) rows.emplace_back(stmt.int64(0), detail::read_run_info(stmt, 1));
+  };
 
   return db_->read([&](Connection& c) {
-    auto q = c.prepare(sql_text);
-    detail::bind_all(q, all);
-    std::vector<std::pair<int64_t, RunInfo>> rows;
-    while (q.step()) rows.emplace_back(q.int64(0), detail::read_run_info(q, 1));
+    if (!split_metric) {
+      run_select(c, q, order_tail, need, offset);
+    } else {
+      // Runs with the metric, in metric order. With no filter, force the walk
+      // down the (key, value) index so that a top-N stops after N runs.
+      RunQuery with = q;
+      with.joins = " JOIN latest_metrics s ON s.run_key = r.run_key AND s.key = ?" + q.joins;
+      with.join_params.insert(with.join_params.begin(), *split_metric);
+      with.where += " AND s.value IS NOT NULL";
+      if (clauses.empty()) {
+        with.drive_from_first_join = true;
+        with.joins = " JOIN latest_metrics s CROSS JOIN runs r" + q.joins;
+        with.where = "s.key = ? AND s.run_key = r.run_key AND " + with.where;
+        with.join_params.erase(with.join_params.begin());
+        with.join_params.insert(with.join_params.begin() + static_cast<long>(q.join_params.size()), *split_metric);
+      }
+      const std::string metric_order = std::string("s.value") + (split_ascending ? " ASC, " : " DESC, ");
+      run_select(c, with, metric_order + order_tail, need, offset);
+      const int64_t from_first = static_cast<int64_t>(rows.size());
+      if (from_first < need) {
+        int64_t count_with = offset + from_first;
+        if (from_first == 0 && offset > 0) {
+          auto count = c.prepare(with.sql("COUNT(*)", ""));
+          detail::bind_all(count, with.params());
+          count.step();
+          count_with = count.int64(0);
+        }
+        RunQuery without = q;
+        without.where +=
+            " AND NOT EXISTS (SELECT 1 FROM latest_metrics x WHERE x.run_key = r.run_key AND x.key = ? "
+            "AND x.value IS NOT NULL)";
+        without.where_params.push_back(*split_metric);
+        run_select(c, without, order_tail, need - from_first, std::max<int64_t>(0, offset - count_with));
+      }
+    }
     Page<Run> page;
     if (static_cast<int64_t>(rows.size()) > search.max_results) {
       rows.pop_back();

@@ -434,6 +434,38 @@ TEST_F(SearchRunsTest, OrderByMetricParamAttributeWithMissingLast) {
   EXPECT_EQ(names("", {"params.max_depth ASC"}).back(), "no-metric");
 }
 
+TEST_F(SearchRunsTest, MetricOrderPagesAcrossRunsWithAndWithoutTheMetric) {
+  // Two more runs: one without roc_auc, one whose roc_auc is NaN; both sort
+  // last in either direction, after the runs that have a value.
+  store_.create_run(exp_, {"carol", "no-metric", int64_t{2000}, {}});
+  const tracking::Run nan_run = store_.create_run(exp_, {"carol", "nan-metric", int64_t{1500}, {}});
+  store_.log_metric(nan_run.info.run_id, {"roc_auc", std::nan(""), 1, 0});
+  const V desc = {"run-4", "run-3", "run-2", "run-1", "run-0", "no-metric", "nan-metric"};
+  const V asc = {"run-0", "run-1", "run-2", "run-3", "run-4", "no-metric", "nan-metric"};
+  EXPECT_EQ(names("", {"metrics.roc_auc DESC"}), desc);
+  EXPECT_EQ(names("", {"metrics.roc_auc ASC"}), asc);
+  for (int64_t page_size : {1, 2, 3, 4, 5, 6, 7}) {
+    for (const auto& [order, expected] :
+         {std::pair{"metrics.roc_auc DESC", desc}, std::pair{"metrics.roc_auc ASC", asc}}) {
+      RunSearch s;
+      s.experiment_ids = {exp_};
+      s.order_by = {order};
+      s.max_results = page_size;
+      V all;
+      do {
+        auto page = store_.search_runs(s);
+        for (const tracking::Run& r : page.items) all.push_back(r.info.run_name);
+        s.page_token = page.next_page_token;
+      } while (!s.page_token.empty());
+      EXPECT_EQ(all, expected) << order << " pages of " << page_size;
+    }
+  }
+  // With a filter on another key, and ordering by a filtered metric.
+  EXPECT_EQ(names("tags.team = 'Alpha'", {"metrics.roc_auc DESC"}), (V{"run-2", "run-1", "run-0"}));
+  EXPECT_EQ(names("metrics.roc_auc >= 0.75", {"metrics.roc_auc ASC"}), (V{"run-1", "run-2", "run-3", "run-4"}));
+  EXPECT_EQ(names("metrics.roc_auc < 0.8", {"metrics.roc_auc DESC"}, 1), (V{"run-1"}));
+}
+
 TEST_F(SearchRunsTest, PagesAndDeletedRuns) {
   RunSearch s;
   s.experiment_ids = {exp_};

@@ -26,6 +26,7 @@
 // tag value ≤ 8000, batch ≤ 1000 metrics / 100 params / 100 tags).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -274,6 +275,7 @@ class TrackingStore {
   std::string tracking_dir_;
   std::string artifact_root_;
   std::unique_ptr<sql::Database> db_;
+  std::atomic<int64_t> last_statistics_check_ms_{0};
 };
 
 // A fresh run id: uuid4 as 32 lowercase hex digits.
