@@ -6,8 +6,10 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "bullion/core/fs.h"
 #include "tracking/schema.h"
@@ -158,48 +160,54 @@ static Metric read_metric(const sql::Statement& q, int first) {
   return m;
 }
 
+void fill_runs_data(Connection& conn, const std::vector<int64_t>& run_keys, std::vector<Run*>& runs) {
+  if (run_keys.empty()) return;
+  // One statement per child table for the whole page, not one per run.
+  std::string in = "(";
+  std::unordered_map<int64_t, Run*> by_key;
+  for (size_t i = 0; i < run_keys.size(); ++i) {
+    in += (i ? "," : "") + std::to_string(run_keys[i]);
+    by_key[run_keys[i]] = runs[i];
+  }
+  in += ")";
+  auto each = [&](const std::string& sql, const std::function<void(Run&, const sql::Statement&)>& fn) {
+    auto q =
+        run_keys.size() == 1 ? conn.query(sql + "(?)" + " ORDER BY 1, 2") : conn.prepare(sql + in + " ORDER BY 1, 2");
+    if (run_keys.size() == 1) q.bind(1, run_keys[0]);
+    while (q.step()) fn(*by_key.at(q.int64(0)), q);
+  };
+  each(
+      "SELECT run_key, key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest FROM "
+      "latest_metrics WHERE run_key IN ",
+      [](Run& run, const sql::Statement& q) { run.data.metrics.push_back(read_metric(q, 1)); });
+  each("SELECT run_key, key, value FROM params WHERE run_key IN ", [](Run& run, const sql::Statement& q) {
+    run.data.params.push_back({q.text(1), q.text(2)});
+  });
+  each("SELECT run_key, key, value FROM tags WHERE run_key IN ", [](Run& run, const sql::Statement& q) {
+    run.data.tags.push_back({q.text(1), q.text(2)});
+  });
+  each(
+      "SELECT i.run_key, d.dataset_key, d.name, d.digest, d.source_type, d.source, d.schema, d.profile, i.tags_json "
+      "FROM run_inputs i JOIN datasets d ON d.dataset_key = i.dataset_key WHERE i.run_key IN ",
+      [](Run& run, const sql::Statement& q) {
+        DatasetInput input;
+        input.dataset = {q.text(2), q.text(3), q.text(4), q.text(5), q.text(6), q.text(7)};
+        const auto tags = nlohmann::json::parse(q.text(8), nullptr, false);
+        if (tags.is_array())
+          for (const auto& t : tags) input.tags.push_back({t.value("key", ""), t.value("value", "")});
+        run.dataset_inputs.push_back(std::move(input));
+      });
+  each("SELECT run_key, model_id FROM run_model_inputs WHERE run_key IN ",
+       [](Run& run, const sql::Statement& q) { run.model_inputs.push_back(q.text(1)); });
+  each("SELECT run_key, model_id, step FROM run_model_outputs WHERE run_key IN ",
+       [](Run& run, const sql::Statement& q) {
+         run.model_outputs.push_back({q.text(1), q.int64(2)});
+       });
+}
+
 void fill_run_data(Connection& conn, int64_t run_key, Run& run) {
-  {
-    auto q = conn.query(
-        "SELECT key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest FROM latest_metrics "
-        "WHERE run_key = ? ORDER BY key");
-    q.bind(1, run_key);
-    while (q.step()) run.data.metrics.push_back(read_metric(q, 0));
-  }
-  {
-    auto q = conn.query("SELECT key, value FROM params WHERE run_key = ? ORDER BY key");
-    q.bind(1, run_key);
-    while (q.step()) run.data.params.push_back({q.text(0), q.text(1)});
-  }
-  {
-    auto q = conn.query("SELECT key, value FROM tags WHERE run_key = ? ORDER BY key");
-    q.bind(1, run_key);
-    while (q.step()) run.data.tags.push_back({q.text(0), q.text(1)});
-  }
-  {
-    auto q = conn.query(
-        "SELECT d.name, d.digest, d.source_type, d.source, d.schema, d.profile, i.tags_json FROM run_inputs i "
-        "JOIN datasets d ON d.dataset_key = i.dataset_key WHERE i.run_key = ? ORDER BY d.dataset_key");
-    q.bind(1, run_key);
-    while (q.step()) {
-      DatasetInput input;
-      input.dataset = {q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5)};
-      const auto tags = nlohmann::json::parse(q.text(6), nullptr, false);
-      if (tags.is_array())
-        for (const auto& t : tags) input.tags.push_back({t.value("key", ""), t.value("value", "")});
-      run.dataset_inputs.push_back(std::move(input));
-    }
-  }
-  {
-    auto q = conn.query("SELECT model_id FROM run_model_inputs WHERE run_key = ? ORDER BY model_id");
-    q.bind(1, run_key);
-    while (q.step()) run.model_inputs.push_back(q.text(0));
-  }
-  {
-    auto q = conn.query("SELECT model_id, step FROM run_model_outputs WHERE run_key = ? ORDER BY model_id");
-    q.bind(1, run_key);
-    while (q.step()) run.model_outputs.push_back({q.text(0), q.int64(1)});
-  }
+  std::vector<Run*> runs = {&run};
+  fill_runs_data(conn, {run_key}, runs);
 }
 
 }  // namespace detail
@@ -980,13 +988,15 @@ Page<Run> TrackingStore::search_runs(const RunSearch& search) {
       rows.pop_back();
       page.next_page_token = make_page_token(offset + search.max_results);
     }
-    page.items.reserve(rows.size());
-    for (auto& [key, info] : rows) {
-      Run run;
-      run.info = std::move(info);
-      detail::fill_run_data(c, key, run);
-      page.items.push_back(std::move(run));
+    page.items.resize(rows.size());
+    std::vector<int64_t> keys;
+    std::vector<Run*> targets;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      page.items[i].info = std::move(rows[i].second);
+      keys.push_back(rows[i].first);
+      targets.push_back(&page.items[i]);
     }
+    detail::fill_runs_data(c, keys, targets);
     return page;
   });
 }

@@ -35,6 +35,8 @@ Experiment load_experiment_row(sql::Connection& conn, int64_t experiment_id);
 // kInvalidInput unless the run is active (MLflow's _check_run_is_active).
 void require_active_run(const RunRow& row);
 void fill_run_data(sql::Connection& conn, int64_t run_key, Run& run);
+// The same for a page of runs (runs[i] belongs to run_keys[i]), in six statements.
+void fill_runs_data(sql::Connection& conn, const std::vector<int64_t>& run_keys, std::vector<Run*>& runs);
 
 // Writes `data` to `path` atomically (temp file in the same directory, fsync,
 // rename), creating parent directories.
