@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$bin" --lakehouse "$lakehouse" serve --port 0 --threads 8 >"$lakehouse/serve.out" 2>&1 &
+"$bin" --lakehouse "$lakehouse" serve --port 0 --threads 32 >"$lakehouse/serve.out" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do grep -q 'http://' "$lakehouse/serve.out" 2>/dev/null && break; sleep 0.1; done
 port=$(grep -o 'http://127.0.0.1:[0-9]*' "$lakehouse/serve.out" | head -1 | cut -d: -f3)

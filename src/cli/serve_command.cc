@@ -20,7 +20,7 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 5000;
   std::string token;
-  size_t threads = 8;
+  size_t threads = 32;  // each open keep-alive connection holds one thread
   std::string max_body = "16MiB";
   std::string max_upload = "4GiB";
 };
@@ -79,7 +79,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--token", o->token,
                   "Require 'Authorization: Bearer TOKEN' on every request (prefer env BULLION_SERVE_TOKEN)");
-  cmd->add_option("--threads", o->threads, "Request threads")->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Request threads (each open keep-alive connection holds one)")->check(CLI::Range(1, 256))->capture_default_str();
   cmd->add_option("--max-body-size", o->max_body, "Largest JSON request body")->capture_default_str();
   cmd->add_option("--max-upload-size", o->max_upload, "Largest artifact upload")->capture_default_str();
   cmd->callback([&global, o] { serve(global, *o); });
