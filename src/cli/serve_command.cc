@@ -79,7 +79,9 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--token", o->token,
                   "Require 'Authorization: Bearer TOKEN' on every request (prefer env BULLION_SERVE_TOKEN)");
-  cmd->add_option("--threads", o->threads, "Request threads (each open keep-alive connection holds one)")->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Request threads (each open keep-alive connection holds one)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
   cmd->add_option("--max-body-size", o->max_body, "Largest JSON request body")->capture_default_str();
   cmd->add_option("--max-upload-size", o->max_upload, "Largest artifact upload")->capture_default_str();
   cmd->callback([&global, o] { serve(global, *o); });

@@ -45,10 +45,10 @@
 namespace bullion::server {
 
 struct ServerOptions {
-  std::string host = "127.0.0.1";  // loopback by default; "0.0.0.0" exposes the server
-  int port = 5000;                 // 0 = any free port (see HttpServer::port())
-  std::string token;               // "" = no authentication
-  size_t threads = 32;  // each open keep-alive connection holds one thread
+  std::string host = "127.0.0.1";             // loopback by default; "0.0.0.0" exposes the server
+  int port = 5000;                            // 0 = any free port (see HttpServer::port())
+  std::string token;                          // "" = no authentication
+  size_t threads = 32;                        // each open keep-alive connection holds one thread
   size_t max_body_bytes = 16u << 20;          // JSON requests
   size_t max_stream_bytes = size_t{4} << 30;  // streamed uploads (artifacts)
 };
