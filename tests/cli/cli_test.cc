@@ -39,11 +39,10 @@ TEST(Cli, HelpListsEveryCommandOfTheDesign) {
 }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* cmd : {"demo",           "generate",     "validate",       "run",          "train",
-                          "reproduce",      "score",        "table history",  "table show",   "table describe",
-                          "table optimize", "table vacuum", "table restore",  "runs list",    "runs show",
-                          "models list",    "models show",  "models promote", "models alias", "serve",
-                          "export spark"}) {
+  for (const char* cmd : {"demo", "generate", "validate", "run", "train", "reproduce", "score", "table history",
+                          "table show", "table describe", "table optimize", "table vacuum", "table restore",
+                          "runs list", "runs show", "models list", "models show", "models promote",
+                          "models alias", "serve", "export spark"}) {
     const Result r = run(std::string(cmd) + " --help");
     EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.output;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << cmd;
