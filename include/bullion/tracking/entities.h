@@ -170,10 +170,11 @@ struct RegistryEvent {
   int64_t id = 0;  // increasing with time
   std::string name;
   int64_t version = 0;  // the version concerned (for aliases: the new target, or the old one on removal)
-  std::string kind;     // "version_created" | "version_deleted" | "stage" | "alias_set" | "alias_deleted"
-  std::string alias;    // for alias events
-  std::string from;     // stage: previous stage; alias_set: previous target version ("" if new)
-  std::string to;       // stage: new stage; alias_set: new target version
+  std::string
+      kind;  // "version_created" | "version_deleted" | "stage" | "alias_set" | "alias_deleted" | "model_deleted"
+  std::string alias;  // for alias events
+  std::string from;   // stage: previous stage; alias_set: previous target version ("" if new)
+  std::string to;     // stage: new stage; alias_set: new target version
   std::string user_id;
   int64_t timestamp = 0;
 };

@@ -18,12 +18,11 @@
 // written to a temporary name and renamed before any row points at them.
 //
 // Errors: bullion::Error — kInvalidInput for a bad name, value, filter or
-// state transition (e.g. changing a logged param, logging to a finished or
-// deleted run is allowed as in MLflow but logging to a deleted run is not),
-// kNotFound for an unknown id/name (the message names it), kConflict for a
-// duplicate name, kCorrupt for a damaged database, kIO for the filesystem.
-// Validation follows MLflow's limits (key ≤ 250 characters, param value ≤ 6000,
-// tag value ≤ 8000, batch ≤ 1000 metrics / 100 params / 100 tags).
+// state transition (changing a logged param, logging to a deleted run; as in
+// MLflow, logging to a finished run is allowed), kNotFound for an unknown id/name (the message names it), kConflict for
+// a duplicate name (StoreBusyError, also kConflict, when other writers held the database past the busy timeout),
+// kCorrupt for a damaged database, kIO for the filesystem. Validation follows MLflow's limits (key ≤ 250 characters,
+// param value ≤ 6000, tag value ≤ 8000, batch ≤ 1000 metrics / 100 params / 100 tags).
 #pragma once
 
 #include <atomic>
