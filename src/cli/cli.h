@@ -37,5 +37,10 @@ CLI::Validator count_validator(uint64_t min);
 GenerateSummary run_generator(const GenerateOptions& options, const GlobalOptions& global);
 // The generator's summary on stdout, as text or JSON; every number is computed.
 void print_generate_summary(const GenerateOptions& options, const GenerateSummary& summary, bool json);
+// Tracking and registry commands (runs_command.cc, models_command.cc,
+// serve_command.cc); `global` must outlive the app.
+void add_runs_command(CLI::App& app, const GlobalOptions& global);
+void add_models_command(CLI::App& app, const GlobalOptions& global);
+void add_serve_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace bullion::cli

@@ -76,7 +76,7 @@ TEST(Cli, MissingCommandExitsTwo) {
 }
 
 TEST(Cli, UnbuiltCommandSaysSoAndFails) {
-  const Result r = run("serve");
+  const Result r = run("export spark");
   EXPECT_EQ(r.exit_code, 8);
   EXPECT_NE(r.output.find("not built yet"), std::string::npos) << r.output;
 }
