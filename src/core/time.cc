@@ -147,7 +147,8 @@ std::optional<int64_t> parse_timestamp(std::string_view s) {
       } else if (pos < s.size()) {
         if (!read_digits(s, pos, 2, om)) return std::nullopt;
       }
-      if (oh > 18 || om > 59) return std::nullopt;
+      // java.time.ZoneOffset (Spark) allows at most ±18:00.
+      if (oh > 18 || om > 59 || (oh == 18 && om > 0)) return std::nullopt;
       offset_seconds = (static_cast<int64_t>(oh) * 3600 + om * 60) * (c == '-' ? -1 : 1);
     } else {
       return std::nullopt;

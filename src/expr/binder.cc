@@ -108,7 +108,13 @@ ExprPtr fold_node(const ExprPtr& node) {
   if (node->is_literal() || node->is_column()) return node;
   for (const ExprPtr& c : node->children)
     if (!c->is_literal()) return node;
-  return make_literal(evaluate_constant(node), node->offset);
+  auto folded = std::make_shared<Expr>();
+  folded->kind = ExprKind::kLiteral;
+  folded->value = evaluate_constant(node);
+  folded->type = node->type;
+  folded->offset = node->offset;
+  folded->folded = true;
+  return folded;
 }
 
 // --- names ----------------------------------------------------------------------------
@@ -461,7 +467,7 @@ class Binder {
       } else {
         auto as_decimal = [&](ExprPtr& x) {
           if (x->type.id() == TypeId::kDecimal) return;
-          x = cast_to(x, x->is_literal() ? decimal_for_literal(x->value) : decimal_for(x->type));
+          x = cast_to(x, x->is_literal() && !x->folded ? decimal_for_literal(x->value) : decimal_for(x->type));
         };
         as_decimal(l);
         as_decimal(r);

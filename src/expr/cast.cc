@@ -159,9 +159,12 @@ void cast_to_integral(const Datum& in, size_t n, Column& out) {
     }
     case TypeId::kTimestamp:
     case TypeId::kTimestampNtz: {
+      // Seconds; NULL when they do not fit a narrower type (Spark).
       const int64_t* src = c.data<int64_t>();
       cast_rows<Out>(in, n, out, [&](size_t r, Out& o) {
-        o = wrap(floor_div(src[r], kMicrosPerSecond));
+        const int64_t secs = floor_div(src[r], kMicrosPerSecond);
+        if (secs < std::numeric_limits<Out>::min() || secs > std::numeric_limits<Out>::max()) return false;
+        o = static_cast<Out>(secs);
         return true;
       });
       return;

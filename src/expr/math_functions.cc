@@ -35,7 +35,8 @@ void abs_kernel(const KernelArgs& in, Column& out) {
 // BigDecimal(d).setScale(scale, HALF_UP).toDouble with Scala's BigDecimal(d)
 // (= the shortest decimal text of d).
 double round_double_half_up(double d, int scale) {
-  if (std::isnan(d) || std::isinf(d) || d == 0) return d;
+  if (std::isnan(d) || std::isinf(d)) return d;
+  if (d == 0) return 0.0;  // BigDecimal has no negative zero
   std::string digits;
   int exponent;  // d = digits * 10^exponent
   shortest_digits(d, digits, exponent);
@@ -121,16 +122,14 @@ void round_decimal_kernel(const KernelArgs& in, Column& out) {
     if (scale >= 0) {
       ok = rescale_decimal(x[a.index(i)], from_scale, std::min(scale, from_scale), r) &&
            rescale_decimal(r, std::min(scale, from_scale), rs, r);
-    } else {
-      // Round at 10^-scale, then express at scale 0.
+    } else if (-scale <= 38) {
+      // Round once at 10^-scale, then express at scale 0.
       int128 q;
-      ok = rescale_decimal(x[a.index(i)], from_scale, 0, q);
-      if (ok && -scale <= 38) {
-        rescale_decimal(q, 0, scale, q);
-        ok = !__builtin_mul_overflow(q, pow10_i128(-scale), &r);
-      } else if (ok) {
-        r = 0;
-      }
+      rescale_decimal(x[a.index(i)], from_scale, scale, q);
+      ok = !__builtin_mul_overflow(q, pow10_i128(-scale), &r);
+    } else {
+      r = 0;
+      ok = true;
     }
     if (ok && fits_precision(r, rp)) {
       o[i] = r;

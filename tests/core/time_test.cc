@@ -51,6 +51,10 @@ TEST(Time, ParsesIsoTimestampsAsTheContractSays) {
   EXPECT_EQ(parse_timestamp("2026-03-01T10:15"), std::nullopt);
   EXPECT_EQ(parse_timestamp("2026-03-01T10:15:30."), std::nullopt);
   EXPECT_EQ(parse_timestamp("2026-03-01T10:15:30 UTC"), std::nullopt);
+  // Offsets beyond ±18:00 are invalid (java.time.ZoneOffset, as Spark reads them).
+  EXPECT_EQ(parse_timestamp("2026-03-01T10:15:30+18:00"), base - 18 * 3600 * kMicrosPerSecond);
+  EXPECT_EQ(parse_timestamp("2026-03-01T10:15:30+18:30"), std::nullopt);
+  EXPECT_EQ(parse_timestamp("2026-03-01T10:15:30-1801"), std::nullopt);
   EXPECT_EQ(parse_timestamp("yesterday"), std::nullopt);
   EXPECT_EQ(parse_timestamp(""), std::nullopt);
 }

@@ -64,6 +64,7 @@ struct Expr {
   ArithmeticOp arithmetic_op = ArithmeticOp::kAdd;
   ComparisonOp compare_op = ComparisonOp::kEq;
   bool implicit = false;                      // kCast: inserted by the binder, not written by the user
+  bool folded = false;                        // kLiteral: made by constant folding, not written as a literal
   bool has_else = false;                      // kCase
   char escape = '\\';                         // kLike
   std::shared_ptr<const BoundKernel> kernel;  // every kind but kLiteral and kColumn
