@@ -1,7 +1,5 @@
 #include "bullion/expr/analysis.h"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -50,24 +48,9 @@ std::vector<size_t> referenced_column_indexes(const Expr& expr) {
 
 namespace {
 
-bool plain_identifier(std::string_view n) {
-  static constexpr std::string_view kReserved[] = {
-      "AND",           "OR",       "NOT",     "NULL",     "TRUE", "FALSE", "IS",        "IN",
-      "BETWEEN",       "LIKE",     "ILIKE",   "ESCAPE",   "CASE", "WHEN",  "THEN",      "ELSE",
-      "END",           "CAST",     "AS",      "DISTINCT", "DIV",  "DATE",  "TIMESTAMP", "TIMESTAMP_LTZ",
-      "TIMESTAMP_NTZ", "TRY_CAST", "UNKNOWN", "ALL",      "FROM"};
-  if (n.empty()) return false;
-  const char c0 = n[0];
-  if (!((c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z') || c0 == '_')) return false;
-  for (char c : n)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
-  for (std::string_view r : kReserved)
-    if (r.size() == n.size() && ::strncasecmp(r.data(), n.data(), n.size()) == 0) return false;
-  return true;
-}
-
+// Column names are always backquoted: a backquoted name that matches a
+// column exactly is never ambiguous (binder.h).
 std::string quote_identifier(std::string_view n) {
-  if (plain_identifier(n)) return std::string(n);
   std::string out = "`";
   for (char c : n) {
     if (c == '`') out += '`';

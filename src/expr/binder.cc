@@ -257,7 +257,10 @@ class Binder {
 
   ExprPtr bind_identifier(const ParsedExpr& e) {
     const Schema& schema = aggregates_ ? *aggregates_->input : schema_;
-    std::optional<size_t> column = schema.index_of(e.name);
+    // Case-insensitive, as Spark; two columns differing only in case are
+    // ambiguous unless the name is backquoted and matches one exactly.
+    std::optional<size_t> column;
+    if (e.quoted) column = schema.index_of(e.name);
     if (!column) {
       std::vector<size_t> matches;
       for (size_t i = 0; i < schema.size(); ++i)
@@ -266,7 +269,7 @@ class Binder {
         std::string names;
         for (size_t i : matches) names += (names.empty() ? "" : ", ") + schema.field(i).name;
         fail(e.pos, "ambiguous column name " + quote_name(e.name),
-             " (it matches " + names + "); quote the exact name with backquotes");
+             " (it matches " + names + "); write the exact name in backquotes");
       }
       if (matches.size() == 1) column = matches[0];
     }
@@ -598,7 +601,11 @@ class Binder {
     try {
       call = make_aggregate_call(agg.name, argument, e.distinct, second ? &*second : nullptr);
     } catch (const Error& err) {
-      fail(e.pos, err.message());
+      // "what; how to fix" → "what at <pos>; how to fix"
+      const std::string& m = err.message();
+      const size_t split = m.find("; ");
+      if (split == std::string::npos) fail(e.pos, m);
+      fail(e.pos, m.substr(0, split), m.substr(split));
     }
     const size_t index = aggregates_->keys.size() + aggregates_->calls.size();
     const DataType type = call.result_type;

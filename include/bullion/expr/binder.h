@@ -4,10 +4,10 @@
 //   ExprPtr e = compile("datediff(as_of, event_ts) <= 30", schema, {.parameters = {as_of}});
 //
 // Resolution follows Spark with ANSI off and session time zone UTC:
-// - names match schema columns case-insensitively (an exact match wins;
-//   two columns differing only in case make the name ambiguous); a name that
-//   is not a column may be a bound parameter, which becomes a literal. A
-//   name that is both is an error.
+// - names match schema columns case-insensitively; two columns differing
+//   only in case make a name ambiguous, unless it is `backquoted` and matches
+//   one of them exactly. A name that is not a column may be a bound
+//   parameter, which becomes a literal; a name that is both is an error.
 // - implicit casts as Spark's type coercion makes them: INT vs BIGINT widen,
 //   STRING vs number compares as that number's type, STRING in arithmetic is
 //   DOUBLE, DATE vs TIMESTAMP compares as TIMESTAMP, function arguments are
