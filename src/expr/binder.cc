@@ -453,8 +453,10 @@ class Binder {
       return finish(node);
     }
     if (op == ArithmeticOp::kIntDivide) {
-      if (l->type.id() == TypeId::kDecimal || r->type.id() == TypeId::kDecimal)
-        fail(e.op_pos, "div on DECIMAL is not supported", "; cast the operands to BIGINT or use floor(a / b)");
+      // Spark's div takes integers (and decimals, which bullion does not support here).
+      if (!l->type.is_integer() || !r->type.is_integer())
+        fail(e.op_pos, "div needs integers, got " + l->type.to_string() + " and " + r->type.to_string(),
+             "; cast the operands to BIGINT or use floor(a / b)");
       l = cast_to(l, DataType::int64());
       r = cast_to(r, DataType::int64());
       auto node = make_node(ExprKind::kArithmetic, DataType::int64(), e.pos.offset, {l, r},
