@@ -453,7 +453,7 @@ class SqlTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SqlTest, File) { SqlFile(GetParam()).run(); }
 
-INSTANTIATE_TEST_SUITE_P(Expr, SqlTest, ::testing::ValuesIn(test_files()),
+INSTANTIATE_TEST_SUITE_P(Files, SqlTest, ::testing::ValuesIn(test_files()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = std::filesystem::path(info.param).stem().string();
                            for (char& c : name)
