@@ -291,6 +291,7 @@ void concat_kernel(const KernelArgs& in, Column& out) {
     size_t at = 0;
     for (size_t a = 0; a < in.num_args; ++a) {
       const std::string_view part = in[a].string(i);
+      if (part.empty()) continue;  // an empty view may have no data pointer
       std::memcpy(p + at, part.data(), part.size());
       at += part.size();
     }
