@@ -19,5 +19,7 @@ fi
 ninja -C build-fuzz fuzz_expr_parser
 mkdir -p build-fuzz/corpus-expr
 cd build-fuzz
+# Undefined behaviour is a finding: stop at the first report.
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 ./tests/expr/fuzz_expr_parser -max_total_time="$seconds" -max_len=512 -timeout=10 -rss_limit_mb=2048 \
   -dict=../tests/fuzz/expr_parser.dict -print_final_stats=1 corpus-expr ../tests/fuzz/corpus/expr

@@ -56,7 +56,10 @@ std::string format_date(int32_t days) {
 
 std::string format_timestamp(int64_t micros) {
   const int32_t days = date_of_timestamp(micros);
-  const int64_t in_day = micros - static_cast<int64_t>(days) * kMicrosPerDay;
+  // micros mod one day, without days * kMicrosPerDay (which overflows near
+  // the int64 limits).
+  int64_t in_day = micros % kMicrosPerDay;
+  if (in_day < 0) in_day += kMicrosPerDay;
   const int64_t secs = in_day / kMicrosPerSecond;
   const int64_t frac = in_day % kMicrosPerSecond;
   const CivilDate c = civil_from_days(days);

@@ -197,6 +197,14 @@ class Binder {
 
   ExprPtr finish(ExprPtr node) { return options_.fold_constants ? fold_node(node) : node; }
 
+  // The same cast, marked as written by the user (rendered by to_sql).
+  static ExprPtr explicit_cast(const ExprPtr& e) {
+    if (e->kind != ExprKind::kCast || !e->implicit) return e;
+    auto copy = std::make_shared<Expr>(*e);
+    copy->implicit = false;
+    return copy;
+  }
+
   ExprPtr cast_to(ExprPtr e, const DataType& to) {
     if (e->type == to) return e;
     ExprPtr c = make_cast(e, to, true, e->offset);
@@ -326,7 +334,9 @@ class Binder {
     ExprPtr v = bind_node(*e.children[0]);
     if (e.op == ParsedOp::kNot) return negation(as_boolean(v, *e.children[0], "NOT"), e.pos.offset);
     const TypeId t = v->type.id();
-    if (t == TypeId::kString || t == TypeId::kNull) v = cast_to(v, DataType::float64());
+    // Unary + leaves no node of its own, so its cast must show in to_sql.
+    if (t == TypeId::kString || t == TypeId::kNull)
+      v = e.op == ParsedOp::kPlus ? explicit_cast(cast_to(v, DataType::float64())) : cast_to(v, DataType::float64());
     if (!v->type.is_numeric())
       fail(e.op_pos, std::string("unary ") + (e.op == ParsedOp::kNegate ? "-" : "+") + " needs a number, got " +
                          v->type.to_string());
@@ -660,7 +670,8 @@ class Binder {
       kept.push_back(node->children[2 * p + 1]);
     }
     if (!changed) return fold_node(node);
-    if (kept.empty()) return otherwise ? otherwise : make_literal(Value::null(node->type), node->offset);
+    // The CASE disappears: a branch's cast to the CASE type must now show.
+    if (kept.empty()) return otherwise ? explicit_cast(otherwise) : make_literal(Value::null(node->type), node->offset);
     auto out = std::make_shared<Expr>(*node);
     out->children = kept;
     out->has_else = otherwise != nullptr;
@@ -723,7 +734,10 @@ class Binder {
       result = finish(
           make_node(ExprKind::kIn, DataType::boolean(), e.pos.offset, all, in_kernel, make_in_set(*common, items)));
     } else {
-      // x IN (a, b) is x = a OR x = b under three-valued logic.
+      // x IN (a, b) is x = a OR x = b under three-valued logic. The casts to
+      // the common type of the whole list must show in to_sql: a lone
+      // comparison would pick another type.
+      for (ExprPtr& x : all) x = explicit_cast(x);
       for (size_t i = 1; i < all.size(); ++i) {
         ExprPtr eq = comparison(ComparisonOp::kEq, all[0], all[i], e.op_pos, e.pos.offset);
         result = result ? logical(ExprKind::kOr, result, eq, e.pos.offset) : eq;

@@ -281,6 +281,7 @@ std::optional<int32_t> spark_string_to_date(std::string_view input) {
       ++i;
     } else {
       if (!is_digit(b)) return std::nullopt;
+      if (digits >= 9) return std::nullopt;  // no segment is valid with so many digits
       value = value * 10 + (b - '0');
       ++digits;
     }
@@ -424,12 +425,12 @@ std::optional<TimestampFields> parse_timestamp_fields(std::string_view input) {
         }
       }
     } else {
+      // No segment but the fraction is valid with so many digits (and the
+      // value would overflow).
+      if (digits >= 9 && i != 6) return std::nullopt;
       if (i == 6) ++fraction_digits;
       if (i != 6 || digits < 6) value = value * 10 + (b - '0');
       ++digits;
-      // Guards the int overflow Java would hit on absurdly long segments
-      // (Java's Int wraps; such inputs fail validation anyway).
-      if (digits > 18 && i != 6) return std::nullopt;
     }
     ++j;
   }
@@ -595,7 +596,7 @@ std::optional<int128> spark_string_to_decimal(std::string_view input, int precis
     const size_t keep = digits.size() - static_cast<size_t>(drop);
     const bool round_up = digits[keep] >= '5';
     digits.resize(keep);
-    if (digits.size() > 39) return std::nullopt;
+    if (digits.size() > 38) return std::nullopt;
     int128 v = 0;
     for (char c : digits) v = v * 10 + (c - '0');
     if (round_up) v += 1;
@@ -699,7 +700,8 @@ std::string spark_date_to_string(int32_t days) {
 
 std::string spark_timestamp_to_string(int64_t micros) {
   const int32_t days = date_of_timestamp(micros);
-  const int64_t in_day = micros - static_cast<int64_t>(days) * kMicrosPerDay;
+  int64_t in_day = micros % kMicrosPerDay;  // not micros - days * day: that overflows near the limits
+  if (in_day < 0) in_day += kMicrosPerDay;
   const int64_t secs = in_day / kMicrosPerSecond;
   int64_t frac = in_day % kMicrosPerSecond;
   std::string out = spark_date_to_string(days);

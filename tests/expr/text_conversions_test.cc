@@ -95,6 +95,8 @@ TEST(TextConversions, SparkDateAndTimestampText) {
   EXPECT_EQ(spark_date_to_string(days_from_civil(0, 1, 1)), "0000-01-01");
   EXPECT_EQ(spark_timestamp_to_string(-1), "1969-12-31 23:59:59.999999");
   EXPECT_EQ(spark_timestamp_to_string(120000), "1970-01-01 00:00:00.12");
+  EXPECT_EQ(spark_timestamp_to_string(std::numeric_limits<int64_t>::min()), "-290308-12-21 19:59:05.224192");
+  EXPECT_EQ(spark_timestamp_to_string(std::numeric_limits<int64_t>::max()), "+294247-01-10 04:00:54.775807");
 }
 
 }  // namespace
