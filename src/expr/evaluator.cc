@@ -8,7 +8,8 @@
 namespace bullion::expr {
 
 // The expression flattened into steps in evaluation order (children first),
-// one slot per distinct node; shared subtrees are evaluated once.
+// one slot per distinct subtree: structurally equal subtrees (the two
+// datediff(as_of, last_event_ts) of a CASE) are evaluated once.
 struct Evaluator::Program {
   enum class SlotKind { kColumn, kLiteral, kComputed };
   struct Slot {
@@ -26,10 +27,29 @@ struct Evaluator::Program {
   std::vector<Datum> datums;  // per slot, for the current batch
   size_t root = 0;
 
-  size_t add(const Expr& e, std::unordered_map<const Expr*, size_t>& seen) {
+  // A key that equal subtrees share: the node's own fields and its
+  // children's slots.
+  static std::string node_key(const Expr& e, const std::vector<size_t>& args) {
+    std::string key = std::to_string(static_cast<int>(e.kind)) + "|" + e.type.to_string() + "|" + e.name + "|" +
+                      std::to_string(e.column_index) + "|" + std::to_string(static_cast<int>(e.arithmetic_op)) + "|" +
+                      std::to_string(static_cast<int>(e.compare_op)) + "|" + (e.has_else ? "e" : "") + e.escape + "|" +
+                      std::to_string(reinterpret_cast<uintptr_t>(e.kernel ? e.kernel->state.get() : nullptr)) + "|" +
+                      std::to_string(reinterpret_cast<uintptr_t>(e.kernel ? e.kernel->fn : nullptr)) + "|";
+    if (e.kind == ExprKind::kLiteral) key += e.value.to_string() + "|";
+    for (size_t a : args) key += std::to_string(a) + ",";
+    return key;
+  }
+
+  size_t add(const Expr& e, std::unordered_map<const Expr*, size_t>& seen,
+             std::unordered_map<std::string, size_t>& by_key) {
     if (auto it = seen.find(&e); it != seen.end()) return it->second;
     std::vector<size_t> args;
-    for (const ExprPtr& c : e.children) args.push_back(add(*c, seen));
+    for (const ExprPtr& c : e.children) args.push_back(add(*c, seen, by_key));
+    const std::string key = node_key(e, args);
+    if (auto it = by_key.find(key); it != by_key.end()) {
+      seen.emplace(&e, it->second);
+      return it->second;
+    }
     const size_t slot = slots.size();
     Slot s;
     s.node = &e;
@@ -45,13 +65,15 @@ struct Evaluator::Program {
     }
     slots.push_back(std::move(s));
     seen.emplace(&e, slot);
+    by_key.emplace(key, slot);
     return slot;
   }
 };
 
 Evaluator::Evaluator(ExprPtr expr) : expr_(std::move(expr)), program_(std::make_unique<Program>()) {
   std::unordered_map<const Expr*, size_t> seen;
-  program_->root = program_->add(*expr_, seen);
+  std::unordered_map<std::string, size_t> by_key;
+  program_->root = program_->add(*expr_, seen, by_key);
   program_->datums.resize(program_->slots.size());
 }
 

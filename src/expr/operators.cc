@@ -649,44 +649,47 @@ void case_kernel(const KernelArgs& in, Column& out) {
   std::memset(valid, 0, n);
   thread_local std::vector<uint8_t> decided;
   decided.assign(n, 0);
+  uint8_t* done = decided.data();
   const bool strings = out.type().is_string_like();
   visit_physical(out.type().id(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* o = out.mutable_data<T>();
-    auto take = [&](const Datum& v, size_t i) {
-      const size_t r = v.index(i);
-      if (v.column->is_null(r)) return;
-      o[i] = v.column->data<T>()[r];
-      valid[i] = 1;
+    for (size_t i = 0; i < n; ++i) o[i] = T{};
+    // Takes rows [0, n) where `pick` holds from value datum v.
+    auto take = [&](const Datum& v, auto&& pick) {
+      const T* x = v.data<T>();
+      const uint8_t* xv = v.column->validity();
+      if (v.constant) {
+        const bool ok = !v.column->is_null(0);
+        const T c = ok ? x[0] : T{};
+        for (size_t i = 0; i < n; ++i) {
+          if (!pick(i)) continue;
+          done[i] = 1;
+          o[i] = c;
+          valid[i] = ok;
+        }
+      } else {
+        for (size_t i = 0; i < n; ++i) {
+          if (!pick(i)) continue;
+          done[i] = 1;
+          o[i] = x[i];
+          valid[i] = xv ? xv[i] : 1;
+        }
+      }
+      if (strings) out.share_owners_of(*v.column);
     };
     for (size_t p = 0; p < pairs; ++p) {
       const Datum& cond = in[2 * p];
-      const Datum& val = in[2 * p + 1];
       const uint8_t* c = cond.data<uint8_t>();
-      bool used = false;
-      for (size_t i = 0; i < n; ++i) {
-        if (decided[i]) continue;
-        const size_t r = cond.index(i);
-        if (cond.column->is_null(r) || !c[r]) continue;
-        decided[i] = 1;
-        take(val, i);
-        used = true;
+      const uint8_t* cv = cond.column->validity();
+      if (cond.constant) {
+        if (cond.column->is_null(0) || !c[0]) continue;
+        take(in[2 * p + 1], [&](size_t i) { return !done[i]; });
+      } else {
+        take(in[2 * p + 1], [&](size_t i) { return !done[i] && c[i] && (!cv || cv[i]); });
       }
-      if (used && strings) out.share_owners_of(*val.column);
     }
-    if (has_else) {
-      const Datum& e = in[in.num_args - 1];
-      bool used = false;
-      for (size_t i = 0; i < n; ++i) {
-        if (decided[i]) continue;
-        take(e, i);
-        used = true;
-      }
-      if (used && strings) out.share_owners_of(*e.column);
-    }
-    // Values under NULL rows are unspecified; keep them deterministic.
-    for (size_t i = 0; i < n; ++i)
-      if (!valid[i]) o[i] = T{};
+    if (has_else) take(in[in.num_args - 1], [&](size_t i) { return !done[i]; });
   });
   out.compact_validity();
 }

@@ -62,12 +62,6 @@ std::string_view spark_substring_sql(std::string_view s, int32_t pos, int32_t le
 
 namespace {
 
-bool is_ascii(std::string_view s) {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  return true;
-}
-
 // One step of UTF-8 decoding at s[i]: the bytes of the well-formed character
 // there (valid = true), or of the maximal ill-formed subpart (valid = false),
 // which Java's decoder replaces with one U+FFFD.
@@ -184,31 +178,32 @@ void case_kernel_impl(const KernelArgs& in, Column& out) {
       continue;
     }
     const std::string_view s = a.string(i);
-    if (is_ascii(s)) {
-      // Already in the target case: share the input bytes.
-      bool unchanged = true;
-      for (char c : s) {
-        if (kUpper ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z')) {
-          unchanged = false;
-          break;
-        }
-      }
-      if (unchanged) {
-        o[i] = s;
-        shares_input = true;
-        continue;
-      }
-      char* p = arena.allocate(s.size());
-      for (size_t k = 0; k < s.size(); ++k) {
-        const char c = s[k];
-        if constexpr (kUpper)
-          p[k] = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
-        else
-          p[k] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-      }
-      o[i] = {p, s.size()};
+    if (s.empty()) {
+      o[i] = s;
       continue;
     }
+    // ASCII in one branch-free pass, written optimistically into the arena;
+    // given back if the string turns out to be non-ASCII or unchanged.
+    char* p = arena.allocate(s.size());
+    unsigned char high = 0, changed = 0;
+    for (size_t k = 0; k < s.size(); ++k) {
+      const auto c = static_cast<unsigned char>(s[k]);
+      high |= c;
+      const unsigned char hit = static_cast<unsigned char>(c - (kUpper ? 'a' : 'A')) < 26 ? 1 : 0;
+      changed |= hit;
+      p[k] = static_cast<char>(kUpper ? c - (hit << 5) : c + (hit << 5));
+    }
+    if (!(high & 0x80)) {
+      if (changed) {
+        o[i] = {p, s.size()};
+      } else {
+        arena.shrink_last(s.size());
+        o[i] = s;  // already in the target case: share the input bytes
+        shares_input = true;
+      }
+      continue;
+    }
+    arena.shrink_last(s.size());
     if (valid_utf8(s)) {
       CaseMapper::for_thread().map(s, kUpper, mapped);
     } else {
