@@ -107,6 +107,30 @@ void multiply_kernel(const KernelArgs& in, Column& out) {
   total_arithmetic<T>(in, out, [](T a, T b) { return wrap_mul(a, b); });
 }
 void divide_kernel(const KernelArgs& in, Column& out) {
+  const Datum& a = in[0];
+  const Datum& b = in[1];
+  if (!a.has_nulls() && !b.has_nulls() && !a.constant && !b.constant) {
+    // Branch-free; division by zero is marked afterwards.
+    const size_t n = in.num_rows;
+    out.resize(n);
+    double* o = out.mutable_data<double>();
+    const double* x = a.data<double>();
+    const double* y = b.data<double>();
+    bool zero = false;
+    for (size_t i = 0; i < n; ++i) {
+      zero |= y[i] == 0;
+      o[i] = x[i] / (y[i] == 0 ? 1.0 : y[i]);
+    }
+    if (zero) {
+      uint8_t* v = out.mutable_validity();
+      for (size_t i = 0; i < n; ++i)
+        if (y[i] == 0) {
+          v[i] = 0;
+          o[i] = 0;
+        }
+    }
+    return;
+  }
   partial_arithmetic<double, double>(in, out, [](double a, double b, double& o) {
     if (b == 0) return false;
     o = a / b;
@@ -639,57 +663,102 @@ void copy_row(const Datum& d, size_t from_row, Column& out, size_t to_row) {
   });
 }
 
-void case_kernel(const KernelArgs& in, Column& out) {
+namespace {
+
+// m ? a : b without a branch (m is 0 or 1): a bitwise blend, word by word,
+// which compilers vectorize (a ternary becomes an unpredictable branch).
+template <class T>
+inline T blend(T a, T b, uint8_t m) {
+  constexpr size_t kWord = sizeof(T) >= 8 ? 8 : sizeof(T);
+  using U =
+      std::conditional_t<kWord == 8, uint64_t,
+                         std::conditional_t<kWord == 4, uint32_t, std::conditional_t<kWord == 2, uint16_t, uint8_t>>>;
+  constexpr size_t kWords = sizeof(T) / kWord;
+  U wa[kWords], wb[kWords];
+  std::memcpy(wa, &a, sizeof(T));
+  std::memcpy(wb, &b, sizeof(T));
+  const U mask = static_cast<U>(U{0} - U{m});
+  for (size_t k = 0; k < kWords; ++k) wa[k] = static_cast<U>((wa[k] & mask) | (wb[k] & ~mask));
+  T out;
+  std::memcpy(&out, wa, sizeof(T));
+  return out;
+}
+
+// Rows where `cond` (BOOLEAN, NULL = false) holds and `done` is not yet set
+// take their value from `v`. Pointers are locals (not lambda captures) so
+// that the byte stores cannot alias them.
+template <class T, bool kCondConstant, bool kCondValidity, bool kValueConstant>
+void case_take(size_t n, const uint8_t* __restrict c, const uint8_t* __restrict cv, const T* __restrict x,
+               const uint8_t* __restrict xv, T* __restrict o, uint8_t* __restrict valid, uint8_t* __restrict done) {
+  const uint8_t x_ok0 = xv ? xv[0] : 1;
+  const T x0 = x ? x[0] : T{};
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t m = static_cast<uint8_t>(done[i] ^ 1);
+    if constexpr (!kCondConstant) {
+      m &= static_cast<uint8_t>(c[i] != 0);
+      if constexpr (kCondValidity) m &= cv[i];
+    }
+    const T value = kValueConstant ? x0 : x[i];
+    const uint8_t ok = kValueConstant ? x_ok0 : (xv ? xv[i] : uint8_t{1});
+    o[i] = blend(value, o[i], m);
+    valid[i] = static_cast<uint8_t>((ok & m) | (valid[i] & (m ^ 1)));
+    done[i] |= m;
+  }
+}
+
+template <class T>
+void case_typed(const KernelArgs& in, Column& out, uint8_t* valid, uint8_t* done) {
   const size_t n = in.num_rows;
   const size_t pairs = in.num_args / 2;
   const bool has_else = in.num_args % 2 == 1;
+  const bool strings = out.type().is_string_like();
+  T* o = out.mutable_data<T>();
+  for (size_t i = 0; i < n; ++i) o[i] = T{};
+  auto take = [&](const Datum* cond, const Datum& v) {
+    const T* x = v.data<T>();
+    const uint8_t* xv = v.column->validity();
+    const bool vc = v.constant;
+    if (!cond) {
+      vc ? case_take<T, true, false, true>(n, nullptr, nullptr, x, xv, o, valid, done)
+         : case_take<T, true, false, false>(n, nullptr, nullptr, x, xv, o, valid, done);
+    } else {
+      const uint8_t* c = cond->data<uint8_t>();
+      const uint8_t* cv = cond->column->validity();
+      if (cv) {
+        vc ? case_take<T, false, true, true>(n, c, cv, x, xv, o, valid, done)
+           : case_take<T, false, true, false>(n, c, cv, x, xv, o, valid, done);
+      } else {
+        vc ? case_take<T, false, false, true>(n, c, nullptr, x, xv, o, valid, done)
+           : case_take<T, false, false, false>(n, c, nullptr, x, xv, o, valid, done);
+      }
+    }
+    if (strings) out.share_owners_of(*v.column);
+  };
+  for (size_t p = 0; p < pairs; ++p) {
+    const Datum& cond = in[2 * p];
+    if (cond.constant) {
+      // A constant condition: all rows or none.
+      if (!cond.column->is_null(0) && cond.data<uint8_t>()[0]) take(nullptr, in[2 * p + 1]);
+    } else {
+      take(&cond, in[2 * p + 1]);
+    }
+  }
+  if (has_else) take(nullptr, in[in.num_args - 1]);
+}
+
+}  // namespace
+
+void case_kernel(const KernelArgs& in, Column& out) {
+  const size_t n = in.num_rows;
   out.resize(n);
   if (out.type().id() == TypeId::kNull) return;
   uint8_t* valid = out.mutable_validity();
   std::memset(valid, 0, n);
   thread_local std::vector<uint8_t> decided;
   decided.assign(n, 0);
-  uint8_t* done = decided.data();
-  const bool strings = out.type().is_string_like();
   visit_physical(out.type().id(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    T* o = out.mutable_data<T>();
-    for (size_t i = 0; i < n; ++i) o[i] = T{};
-    // Takes rows [0, n) where `pick` holds from value datum v.
-    auto take = [&](const Datum& v, auto&& pick) {
-      const T* x = v.data<T>();
-      const uint8_t* xv = v.column->validity();
-      if (v.constant) {
-        const bool ok = !v.column->is_null(0);
-        const T c = ok ? x[0] : T{};
-        for (size_t i = 0; i < n; ++i) {
-          if (!pick(i)) continue;
-          done[i] = 1;
-          o[i] = c;
-          valid[i] = ok;
-        }
-      } else {
-        for (size_t i = 0; i < n; ++i) {
-          if (!pick(i)) continue;
-          done[i] = 1;
-          o[i] = x[i];
-          valid[i] = xv ? xv[i] : 1;
-        }
-      }
-      if (strings) out.share_owners_of(*v.column);
-    };
-    for (size_t p = 0; p < pairs; ++p) {
-      const Datum& cond = in[2 * p];
-      const uint8_t* c = cond.data<uint8_t>();
-      const uint8_t* cv = cond.column->validity();
-      if (cond.constant) {
-        if (cond.column->is_null(0) || !c[0]) continue;
-        take(in[2 * p + 1], [&](size_t i) { return !done[i]; });
-      } else {
-        take(in[2 * p + 1], [&](size_t i) { return !done[i] && c[i] && (!cv || cv[i]); });
-      }
-    }
-    if (has_else) take(in[in.num_args - 1], [&](size_t i) { return !done[i]; });
+    case_typed<T>(in, out, valid, decided.data());
   });
   out.compact_validity();
 }

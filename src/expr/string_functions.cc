@@ -162,6 +162,20 @@ class CaseMapper {
   UCaseMap* map_ = nullptr;
 };
 
+// For each ASCII byte of w that is a lower-case letter (kUpper) or an
+// upper-case letter (!kUpper), its 0x80 bit; other bytes 0. (w >> 2 of the
+// result is the case bit 0x20 to flip.) SWAR: no carries cross bytes because
+// the high bits are cleared before adding.
+template <bool kUpper>
+inline uint64_t ascii_case_mask(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kFirst = kUpper ? 'a' : 'A';
+  const uint64_t low7 = w & (0x7F * kOnes);
+  const uint64_t at_least_first = low7 + (0x80 - kFirst) * kOnes;    // high bit: byte >= first
+  const uint64_t past_last = low7 + (0x80 - (kFirst + 26)) * kOnes;  // high bit: byte > last
+  return at_least_first & ~past_last & ~w & (0x80 * kOnes);
+}
+
 template <bool kUpper>
 void case_kernel_impl(const KernelArgs& in, Column& out) {
   const size_t n = in.num_rows;
@@ -182,18 +196,31 @@ void case_kernel_impl(const KernelArgs& in, Column& out) {
       o[i] = s;
       continue;
     }
-    // ASCII in one branch-free pass, written optimistically into the arena;
-    // given back if the string turns out to be non-ASCII or unchanged.
+    // ASCII in one branch-free pass, eight bytes at a time, written
+    // optimistically into the arena; given back if the string turns out to
+    // be non-ASCII or unchanged.
     char* p = arena.allocate(s.size());
-    unsigned char high = 0, changed = 0;
-    for (size_t k = 0; k < s.size(); ++k) {
-      const auto c = static_cast<unsigned char>(s[k]);
-      high |= c;
-      const unsigned char hit = static_cast<unsigned char>(c - (kUpper ? 'a' : 'A')) < 26 ? 1 : 0;
-      changed |= hit;
-      p[k] = static_cast<char>(kUpper ? c - (hit << 5) : c + (hit << 5));
+    uint64_t high = 0, changed = 0;
+    size_t k = 0;
+    for (; k + 8 <= s.size(); k += 8) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + k, 8);
+      const uint64_t flip = ascii_case_mask<kUpper>(w);
+      high |= w;
+      changed |= flip;
+      w ^= flip >> 2;
+      std::memcpy(p + k, &w, 8);
     }
-    if (!(high & 0x80)) {
+    // The tail byte by byte (a variable-length memcpy is a library call).
+    for (; k < s.size(); ++k) {
+      const uint64_t c = static_cast<unsigned char>(s[k]);
+      const uint64_t flip = ascii_case_mask<kUpper>(c);
+      high |= c;
+      changed |= flip;
+      p[k] = static_cast<char>(c ^ (flip >> 2));
+    }
+    high &= 0x8080808080808080ull;
+    if (!high) {
       if (changed) {
         o[i] = {p, s.size()};
       } else {
