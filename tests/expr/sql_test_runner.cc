@@ -1,5 +1,5 @@
 // Runs the data-driven expression tests in tests/sql/*.test (one GoogleTest
-// per file). The format, line by line (see tests/sql/README.md):
+// per file). The format, line by line:
 //
 //   # comment
 //   table a INT, s STRING          a new table; `row` lines add rows
@@ -16,7 +16,9 @@
 //                                  expected lines are "key | value" per group
 //                                  in order of first appearance
 //   aggregate_error <aggregation>  must fail to bind as an aggregation
-// A blank line ends a block. Every query is also evaluated in batches of 1
+// A blank line ends a block. A "# spark-differs: why" comment just before a
+// block marks one of the documented deviations from Spark
+// (tests/interop/test_expr_sql_files.py skips it). Every query is also evaluated in batches of 1
 // and 2 rows and through its to_sql text, and every aggregate also as two
 // merged partial states; all must give the expected values.
 #include <gtest/gtest.h>
