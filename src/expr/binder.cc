@@ -789,14 +789,14 @@ class Binder {
 
 }  // namespace
 
-ExprPtr bind(const ParsedExpr& parsed, const Schema& schema, const BindOptions& options, std::string_view) {
+ExprPtr bind(const ParsedExpr& parsed, const Schema& schema, const BindOptions& options) {
   Binder binder(schema, options, nullptr);
   return binder.bind(parsed);
 }
 
 ExprPtr compile(std::string_view text, const Schema& schema, const BindOptions& options) {
   ParsedExprPtr parsed = parse(text);
-  return expr::bind(*parsed, schema, options, text);
+  return expr::bind(*parsed, schema, options);
 }
 
 ExprPtr compile_predicate(std::string_view text, const Schema& schema, const BindOptions& options) {

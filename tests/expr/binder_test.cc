@@ -4,6 +4,7 @@
 
 #include "bullion/core/error.h"
 #include "bullion/expr/analysis.h"
+#include "bullion/expr/functions.h"
 
 namespace bullion::expr {
 namespace {
@@ -103,6 +104,22 @@ TEST(Binder, AggregationsBindCallsAndACombiningExpression) {
   EXPECT_EQ(distinct.calls[0].to_sql(), "count(DISTINCT `event_type`)");
   EXPECT_THROW(compile_aggregate("n", input), Error);
   EXPECT_THROW(compile_aggregate("max(n)", input, {"nope"}), Error);
+}
+
+TEST(Binder, TheFunctionCatalogue) {
+  EXPECT_TRUE(is_function("UPPER"));
+  EXPECT_TRUE(is_function("count_if"));
+  EXPECT_FALSE(is_function("frobnicate"));
+  const auto all = list_functions();
+  EXPECT_GT(all.size(), 50u);
+  bool found = false;
+  for (const FunctionInfo& f : all)
+    if (f.name == "datediff") {
+      found = true;
+      EXPECT_EQ(f.signature, "datediff(end DATE, start DATE) → INT");
+      EXPECT_FALSE(f.aggregate);
+    }
+  EXPECT_TRUE(found);
 }
 
 TEST(Binder, BindsTheSameTextToTheSameTree) {

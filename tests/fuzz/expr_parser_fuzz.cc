@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.parameters.push_back({"as_of", Value::date(20782)});
   try {
     ParsedExprPtr parsed = parse(text);
-    ExprPtr e = bind(*parsed, *batch.schema(), options, text);
+    ExprPtr e = bind(*parsed, *batch.schema(), options);
     const std::string sql = to_sql(*e);
     ExprPtr again = compile(sql, *batch.schema(), options);
     if (to_sql(*again) != sql || !(again->type == e->type)) {

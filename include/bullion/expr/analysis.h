@@ -42,7 +42,8 @@ PruningPredicate extract_pruning(const Expr& predicate);
 
 // SQL text of a bound expression. Implicit casts are left out (binding the
 // text again re-inserts them); literals are typed so that both bullion and
-// Spark read them back as the same type (1.5D, 5L, DATE '2026-01-05').
+// Spark read them back as the same type (1.5D, 5L, DATE '2026-01-05');
+// column names are always backquoted (never ambiguous, never keywords).
 std::string to_sql(const Expr& expr);
 
 // Folds every constant subtree into a literal.

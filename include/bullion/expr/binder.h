@@ -45,10 +45,9 @@ struct BindOptions {
   bool fold_constants = true;
 };
 
-// Binds a parsed expression against `schema`. `text` is the source the tree
-// was parsed from (for error positions; may be empty).
-ExprPtr bind(const ParsedExpr& parsed, const Schema& schema, const BindOptions& options = {},
-             std::string_view text = {});
+// Binds a parsed expression against `schema` (error positions come from the
+// parsed tree).
+ExprPtr bind(const ParsedExpr& parsed, const Schema& schema, const BindOptions& options = {});
 
 // parse + bind.
 ExprPtr compile(std::string_view text, const Schema& schema, const BindOptions& options = {});
