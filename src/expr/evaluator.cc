@@ -25,6 +25,7 @@ struct Evaluator::Program {
   std::vector<Slot> slots;
   std::vector<Step> steps;
   std::vector<Datum> datums;  // per slot, for the current batch
+  std::vector<Datum> args;    // one step's arguments (kept to reuse its memory)
   size_t root = 0;
 
   // A key that equal subtrees share: the node's own fields and its
@@ -98,7 +99,7 @@ ColumnPtr Evaluator::evaluate(const Batch& batch) {
       p.datums[i] = Datum{s.column.get(), true};
     }
   }
-  std::vector<Datum> args;
+  std::vector<Datum>& args = p.args;
   for (const Program::Step& step : p.steps) {
     Program::Slot& s = p.slots[step.out];
     // Reuse the previous batch's output column when nobody else holds it.
