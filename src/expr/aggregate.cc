@@ -303,30 +303,42 @@ class StddevState final : public AggregateState {
 
 // --- min / max / first / last ------------------------------------------------------------
 
-// One value per group of any atomic type; strings are copied into the
-// state's arena.
+// One value per group of any atomic type. Strings are owned per group
+// (std::string, whose capacity is reused when a group's value changes), so
+// memory stays proportional to the groups, not to the updates.
 class ValuePerGroup {
  public:
-  explicit ValuePerGroup(DataType type) : type_(std::move(type)), width_(type_.value_width()) {}
+  explicit ValuePerGroup(DataType type)
+      : type_(std::move(type)), width_(type_.value_width()), strings_(type_.is_string_like()) {}
   void resize(size_t g) {
     if (g > set_.size()) {
       set_.resize(g, 0);
       null_.resize(g, 0);
-      values_.resize(g * width_, 0);
+      if (strings_)
+        text_.resize(g);
+      else
+        values_.resize(g * width_, 0);
     }
   }
   size_t size() const { return set_.size(); }
   bool is_set(size_t g) const { return set_[g] != 0; }
+  // For strings the view is valid until the group's value changes.
   template <class T>
   T get(size_t g) const {
-    T v;
-    std::memcpy(&v, values_.data() + g * width_, sizeof(T));
-    return v;
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      return text_[g];
+    } else {
+      T v;
+      std::memcpy(&v, values_.data() + g * width_, sizeof(T));
+      return v;
+    }
   }
   template <class T>
   void put(size_t g, T v) {
-    if constexpr (std::is_same_v<T, std::string_view>) v = arena_.add(v);
-    std::memcpy(values_.data() + g * width_, &v, sizeof(T));
+    if constexpr (std::is_same_v<T, std::string_view>)
+      text_[g].assign(v);
+    else
+      std::memcpy(values_.data() + g * width_, &v, sizeof(T));
     set_[g] = 1;
     null_[g] = 0;
   }
@@ -338,8 +350,20 @@ class ValuePerGroup {
   ColumnPtr to_column() const {
     auto out = Column::make(type_);
     const size_t n = set_.size();
+    if (type_.id() == TypeId::kNull) {
+      out->resize(n);
+      return out;
+    }
+    if (strings_) {
+      for (size_t g = 0; g < n; ++g) {
+        if (!set_[g] || null_[g])
+          out->append_null();
+        else
+          out->append_string(text_[g]);
+      }
+      return out;
+    }
     out->resize(n);
-    if (type_.id() == TypeId::kNull) return out;
     if (n > 0) std::memcpy(out->mutable_data<uint8_t>(), values_.data(), n * width_);
     for (size_t g = 0; g < n; ++g) {
       if (!set_[g] || null_[g]) {
@@ -347,23 +371,22 @@ class ValuePerGroup {
         std::memset(out->mutable_data<uint8_t>() + g * width_, 0, width_);
       }
     }
-    if (type_.is_string_like()) {
-      // The views point into this state's arena, which must outlive the
-      // column: copy them into the column's own arena.
-      std::string_view* s = out->mutable_strings();
-      for (size_t g = 0; g < n; ++g) s[g] = out->arena().add(s[g]);
-    }
     return out;
   }
-  size_t memory_bytes() const { return values_.capacity() + set_.capacity() * 2 + arena_.bytes_reserved(); }
+  size_t memory_bytes() const {
+    size_t bytes = values_.capacity() + set_.capacity() * 2 + text_.capacity() * sizeof(std::string);
+    for (const std::string& t : text_) bytes += t.capacity() > 15 ? t.capacity() : 0;
+    return bytes;
+  }
   const DataType& type() const { return type_; }
 
  private:
   DataType type_;
   size_t width_;
+  bool strings_;
   std::vector<uint8_t> set_, null_;
   std::vector<unsigned char> values_;
-  StringArena arena_;
+  std::vector<std::string> text_;
 };
 
 template <bool kMax>

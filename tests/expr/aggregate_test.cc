@@ -120,6 +120,18 @@ TEST(Aggregate, StatesGrowWithNewGroups) {
   EXPECT_EQ(out->value(3), Value::int64(2));
 }
 
+TEST(Aggregate, StringStatesDoNotGrowWithUpdates) {
+  auto state = call("max(s)").make_state();
+  state->resize(1);
+  for (int round = 0; round < 200; ++round) {
+    auto s = Column::make(DataType::string());
+    for (int i = 0; i < 1000; ++i) s->append_string("value number " + std::to_string(round * 1000 + i + 100000));
+    state->update(s.get(), 1000, nullptr);
+  }
+  EXPECT_EQ(state->finalize()->value(0), Value::string("value number 299999"));
+  EXPECT_LT(state->memory_bytes(), 1024u);
+}
+
 TEST(Aggregate, ResultTypes) {
   EXPECT_EQ(call("count(x)").result_type, DataType::int64());
   EXPECT_EQ(call("sum(x)").result_type, DataType::int64());
