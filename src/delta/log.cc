@@ -86,7 +86,7 @@ std::optional<LogFile> classify_log_file(const std::string& name) {
     return std::nullopt;
   }
   // Y.compacted.json (20 digits)
-  if (rest.size() == 34 && all_digits(rest.substr(0, 20)) && rest.substr(20) == ".compacted.json") {
+  if (rest.size() == 35 && all_digits(rest.substr(0, 20)) && rest.substr(20) == ".compacted.json") {
     f.kind = LogFile::Kind::kCompaction;
     f.end_version = to_int(rest.substr(0, 20));
     return f;
