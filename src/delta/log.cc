@@ -128,9 +128,9 @@ std::optional<int64_t> Snapshot::txn_version(const std::string& app_id) const {
 
 namespace {
 
-// The canonical form of an add/remove path, used as the replay key: decoded,
-// without a file: scheme, relative to the table root when inside it.
-std::string canonical_path(const std::string& log_path, const std::string& table_path) {
+}  // namespace
+
+std::string canonical_file_path(const std::string& log_path, const std::string& table_path) {
   std::string p = percent_decode(log_path);
   if (p.rfind("file:", 0) == 0) {
     p = p.substr(5);
@@ -141,6 +141,12 @@ std::string canonical_path(const std::string& log_path, const std::string& table
     if (p.rfind(root, 0) == 0) return p.substr(root.size());
   }
   return p;
+}
+
+namespace {
+
+std::string canonical_path(const std::string& log_path, const std::string& table_path) {
+  return canonical_file_path(log_path, table_path);
 }
 
 std::string file_key(const std::string& canonical, const std::optional<DeletionVectorDescriptor>& dv) {
@@ -332,44 +338,32 @@ uint64_t Snapshot::num_records() const {
   return total;
 }
 
-std::vector<const AddFile*> Snapshot::files_matching(const Conjunction& filter) const {
-  // Resolve each predicate's column once.
-  struct Resolved {
-    const ColumnPredicate* predicate;
-    size_t column;
-    std::optional<size_t> partition_index;
-  };
-  std::vector<Resolved> resolved;
+bool Snapshot::file_may_match(const AddFile& file, const Conjunction& filter) const {
+  std::vector<Value> parts;
   for (const ColumnPredicate& p : filter) {
-    const auto idx = schema_->index_of(p.column);
-    if (!idx) continue;  // not a table column: cannot prune on it
-    std::optional<size_t> part;
-    for (size_t i = 0; i < metadata_.partition_columns.size(); ++i)
-      if (metadata_.partition_columns[i] == p.column) part = i;
-    resolved.push_back({&p, *idx, part});
-  }
-  std::vector<const AddFile*> out;
-  for (const AddFile& f : *files_) {
-    bool keep = true;
-    std::vector<Value> parts;
-    for (const Resolved& r : resolved) {
-      ColumnStats stats;
-      if (r.partition_index) {
-        if (parts.empty()) parts = partition_values(f);
-        const Value& v = parts[*r.partition_index];
-        stats.num_values = 1;
-        stats.null_count = v.is_null() ? 1 : 0;
-        if (!v.is_null()) stats.min = stats.max = v;
-      } else {
-        stats = column_stats(f, r.column);
-      }
-      if (!may_match(*r.predicate, stats)) {
-        keep = false;
-        break;
-      }
+    const auto column = schema_->index_of(p.column);
+    if (!column) continue;  // not a table column: cannot prune on it
+    ColumnStats stats;
+    const auto& pcols = metadata_.partition_columns;
+    const auto part = std::find(pcols.begin(), pcols.end(), p.column);
+    if (part != pcols.end()) {
+      if (parts.empty()) parts = partition_values(file);
+      const Value& v = parts[static_cast<size_t>(part - pcols.begin())];
+      stats.num_values = 1;
+      stats.null_count = v.is_null() ? 1 : 0;
+      if (!v.is_null()) stats.min = stats.max = v;
+    } else {
+      stats = column_stats(file, *column);
     }
-    if (keep) out.push_back(&f);
+    if (!may_match(p, stats)) return false;
   }
+  return true;
+}
+
+std::vector<const AddFile*> Snapshot::files_matching(const Conjunction& filter) const {
+  std::vector<const AddFile*> out;
+  for (const AddFile& f : *files_)
+    if (file_may_match(f, filter)) out.push_back(&f);
   return out;
 }
 

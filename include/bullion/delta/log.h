@@ -78,6 +78,8 @@ class Snapshot {
   // Files that may hold rows matching `filter` (partition values decide
   // exactly; stats prune conservatively).
   std::vector<const AddFile*> files_matching(const Conjunction& filter) const;
+  // Whether one file (of this table, e.g. from a concurrent commit) may hold matching rows.
+  bool file_may_match(const AddFile& file, const Conjunction& filter) const;
 
   // Typed partition values of a file, in partition_columns() order.
   std::vector<Value> partition_values(const AddFile& file) const;
@@ -115,6 +117,7 @@ class DeltaTable {
 
   const std::string& path() const { return path_; }
   std::string log_path() const { return path_ + "/_delta_log"; }
+  FileSystem& fs() const { return *fs_; }
 
   // Lists _delta_log/ now (a table is live: each call sees new commits).
   std::vector<LogFile> list_log() const;
@@ -143,6 +146,10 @@ class DeltaTable {
 // Reader support: throws kUnsupported naming every reader feature (or a
 // reader version) bullion cannot read.
 void check_readable(const Protocol& protocol, const std::string& table_path);
+
+// The identity of a file path in the log: percent-decoded, without a file:
+// scheme, relative to the table root when inside it.
+std::string canonical_file_path(const std::string& log_path, const std::string& table_path);
 
 // "00000000000000000042.json"
 std::string commit_file_name(int64_t version);
