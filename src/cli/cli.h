@@ -23,4 +23,6 @@ struct GlobalOptions {
 // kUnsupported, never printing a result.
 CLI::App* add_unbuilt_command(CLI::App& parent, const std::string& name, const std::string& description);
 
+void add_table_commands(CLI::App& app, GlobalOptions& global);
+
 }  // namespace bullion::cli
