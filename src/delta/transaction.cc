@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "bullion/core/error.h"
+#include "bullion/core/log.h"
+#include "bullion/delta/checkpoint.h"
 #include "bullion/core/time.h"
 #include "bullion/core/uuid.h"
 #include "bullion/version.h"
@@ -265,6 +267,19 @@ void Transaction::check_conflicts(const CommitActions& winner, int64_t version) 
   }
 }
 
+void Transaction::checkpoint_if_due(int64_t version) const {
+  const Metadata& metadata = metadata_ ? *metadata_ : snapshot_->metadata();
+  if (version == 0 || version % checkpoint_interval(metadata) != 0) return;
+  try {
+    const DeltaTable table = DeltaTable::open(table_path_, *fs_);
+    write_checkpoint(table, table.at_version(version));
+  } catch (const Error& e) {
+    // The commit stands; a missing checkpoint only makes later reads replay more JSON.
+    log_warn("could not write the checkpoint of version " + std::to_string(version) + " of '" + table_path_ +
+             "': " + e.message());
+  }
+}
+
 CommitResult Transaction::commit() {
   BULLION_ASSERT(!committed_, "a transaction commits once");
   committed_ = true;
@@ -274,7 +289,10 @@ CommitResult Transaction::commit() {
   int64_t version = snapshot_ ? snapshot_->version() + 1 : 0;
   std::mt19937 rng{std::random_device{}()};
   for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
-    if (fs_->put_if_absent(log_dir + "/" + commit_file_name(version), serialize())) return {version, attempt};
+    if (fs_->put_if_absent(log_dir + "/" + commit_file_name(version), serialize())) {
+      checkpoint_if_due(version);
+      return {version, attempt};
+    }
     if (!snapshot_)
       throw Error::conflict("Delta table '" + table_path_ + "' already exists (created concurrently or earlier)",
                             "write to the existing table instead of creating it");

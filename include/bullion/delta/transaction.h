@@ -79,6 +79,8 @@ class Transaction {
   // Throws kConflict if `winner` (committed at `version`) conflicts with this transaction.
   void check_conflicts(const CommitActions& winner, int64_t version) const;
   bool is_blind_append() const;
+  // Writes a checkpoint after committing `version` when the table's interval says so.
+  void checkpoint_if_due(int64_t version) const;
   bool changes_data() const;
 
   std::string table_path_;
