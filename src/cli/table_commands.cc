@@ -1,6 +1,7 @@
 // `bullion table ...`: inspect and maintain Delta tables.
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -10,6 +11,7 @@
 #include "bullion/delta/catalog.h"
 #include "bullion/delta/log.h"
 #include "bullion/delta/maintenance.h"
+#include "bullion/delta/scan.h"
 #include "cli/cli.h"
 
 namespace bullion::cli {
@@ -143,6 +145,113 @@ void describe_command(const GlobalOptions& global, const std::string& name, cons
   }
 }
 
+// A value as JSON: numbers stay numbers (doubles round-trip), decimals and
+// 64-bit-unsafe values stay exact as strings, temporal values are ISO-8601,
+// binary is hex, nested values are arrays/objects.
+ordered_json value_to_json(const Value& v) {
+  if (v.is_null()) return nullptr;
+  switch (v.type().id()) {
+    case TypeId::kBoolean: return v.as_bool();
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64: return v.as_int();
+    case TypeId::kFloat:
+    case TypeId::kDouble: {
+      const double d = v.as_double();
+      if (std::isnan(d)) return "NaN";
+      if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+      return d;
+    }
+    case TypeId::kStruct: {
+      ordered_json o = ordered_json::object();
+      for (size_t i = 0; i < v.children().size(); ++i) o[v.type().children()[i].name] = value_to_json(v.children()[i]);
+      return o;
+    }
+    case TypeId::kList: {
+      ordered_json a = ordered_json::array();
+      for (const Value& c : v.children()) a.push_back(value_to_json(c));
+      return a;
+    }
+    case TypeId::kMap: {
+      ordered_json a = ordered_json::array();
+      for (size_t i = 0; i + 1 < v.children().size(); i += 2)
+        a.push_back(ordered_json::array({value_to_json(v.children()[i]), value_to_json(v.children()[i + 1])}));
+      return a;
+    }
+    default: return v.to_display();
+  }
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void show_command(const GlobalOptions& global, const std::string& name, const VersionOptions& at, size_t limit,
+                  const std::string& format, const std::vector<std::string>& columns) {
+  const delta::DeltaTable table = open_table(global, name);
+  delta::DeltaScanOptions options;
+  options.columns = columns;
+  const delta::DeltaScan scan(at.snapshot(table), options);
+  const Schema& schema = *scan.schema();
+  std::vector<std::vector<std::string>> text_rows;  // for --format table
+  size_t shown = 0;
+  if (format == "csv") {
+    std::string header;
+    for (size_t c = 0; c < schema.size(); ++c) header += (c ? "," : "") + csv_field(schema.field(c).name);
+    std::cout << header << "\n";
+  }
+  for (size_t f = 0; f < scan.num_files() && (limit == 0 || shown < limit); ++f) {
+    scan.read_file(f, [&](Batch&& batch) {
+      for (size_t r = 0; r < batch.num_rows() && (limit == 0 || shown < limit); ++r, ++shown) {
+        if (format == "json") {
+          ordered_json row = ordered_json::object();
+          for (size_t c = 0; c < schema.size(); ++c) row[schema.field(c).name] = value_to_json(batch.column(c)->value(r));
+          std::cout << row.dump() << "\n";
+        } else if (format == "csv") {
+          std::string line;
+          for (size_t c = 0; c < schema.size(); ++c) {
+            const Value v = batch.column(c)->value(r);
+            line += (c ? "," : "") + (v.is_null() ? std::string() : csv_field(v.to_display()));
+          }
+          std::cout << line << "\n";
+        } else {
+          std::vector<std::string> cells;
+          for (size_t c = 0; c < schema.size(); ++c) cells.push_back(batch.column(c)->value(r).to_display());
+          text_rows.push_back(std::move(cells));
+        }
+      }
+    });
+  }
+  if (format != "table") return;
+  std::vector<size_t> width(schema.size());
+  for (size_t c = 0; c < schema.size(); ++c) width[c] = schema.field(c).name.size();
+  for (const auto& row : text_rows)
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  auto print = [&](const std::vector<std::string>& cells) {
+    std::string line;
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if (c) line += " | ";
+      line += cells[c];
+      if (c + 1 < cells.size()) line.append(width[c] - std::min(width[c], cells[c].size()), ' ');
+    }
+    std::cout << line << "\n";
+  };
+  print(schema.names());
+  std::string rule;
+  for (size_t c = 0; c < schema.size(); ++c) rule += (c ? "-+-" : "") + std::string(width[c], '-');
+  std::cout << rule << "\n";
+  for (const auto& row : text_rows) print(row);
+  std::cout << "(" << shown << " row" << (shown == 1 ? "" : "s") << (limit != 0 && shown == limit ? ", limited" : "")
+            << ")\n";
+}
+
 void vacuum_command(const GlobalOptions& global, const std::string& name, double retain_hours, bool dry_run, bool force,
                     bool json) {
   const delta::DeltaTable table = open_table(global, name);
@@ -183,6 +292,8 @@ void add_table_commands(CLI::App& app, GlobalOptions& global) {
     double retain_hours = -1;
     bool dry_run = false;
     bool force = false;
+    std::string format = "table";
+    std::vector<std::string> columns;
   };
   auto args = std::make_shared<Args>();
 
@@ -192,7 +303,15 @@ void add_table_commands(CLI::App& app, GlobalOptions& global) {
   history->add_flag("--json", args->json, "Print JSON");
   history->callback([&global, args] { history_command(global, args->name, args->limit, args->json); });
 
-  add_unbuilt_command(*table, "show", "Print a table's rows");
+  CLI::App* show = table->add_subcommand("show", "Print a table's rows");
+  show->add_option("table", args->name, "Table name (catalog.schema.table) or path")->required();
+  args->at.add_to(show);
+  show->add_option("--limit", args->limit, "Print at most this many rows (default 20; 0 = all)")->default_val(20);
+  show->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}))->default_val("table");
+  show->add_option("--columns", args->columns, "Only these columns (comma-separated)")->delimiter(',');
+  show->callback([&global, args] {
+    show_command(global, args->name, args->at, args->limit, args->format, args->columns);
+  });
 
   CLI::App* describe = table->add_subcommand("describe", "Show a table's schema, partitioning, protocol and properties");
   describe->add_option("table", args->name, "Table name (catalog.schema.table) or path")->required();
