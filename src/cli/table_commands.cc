@@ -12,6 +12,7 @@
 #include "bullion/delta/log.h"
 #include "bullion/delta/maintenance.h"
 #include "bullion/delta/scan.h"
+#include "bullion/table/table.h"
 #include "cli/cli.h"
 
 namespace bullion::cli {
@@ -334,7 +335,26 @@ void add_table_commands(CLI::App& app, GlobalOptions& global) {
     vacuum_command(global, args->name, args->retain_hours, args->dry_run, args->force, args->json);
   });
 
-  add_unbuilt_command(*table, "restore", "Restore a table to an earlier version");
+  CLI::App* restore = table->add_subcommand("restore", "Restore a table to an earlier version (a new commit)");
+  restore->add_option("table", args->name, "Table name (catalog.schema.table) or path")->required();
+  restore->add_option("--version", args->at.version, "The version to restore")->required()->check(CLI::NonNegativeNumber);
+  restore->add_flag("--json", args->json, "Print JSON");
+  restore->callback([&global, args] {
+    const std::string path = delta::resolve_table(global.lakehouse, args->name).path;
+    const table::WriteResult r = table::restore(path, args->at.version);
+    if (args->json) {
+      std::cout << ordered_json{{"version", r.version},
+                                {"restoredVersion", args->at.version},
+                                {"filesAdded", r.files_added},
+                                {"filesRemoved", r.files_removed}}
+                       .dump(2)
+                << "\n";
+    } else {
+      std::printf("restored %s to version %lld as version %lld (%zu file(s) re-added, %zu removed)\n", args->name.c_str(),
+                  static_cast<long long>(args->at.version), static_cast<long long>(r.version), r.files_added,
+                  r.files_removed);
+    }
+  });
 }
 
 }  // namespace bullion::cli
