@@ -296,14 +296,14 @@ void add_table_commands(CLI::App& app, GlobalOptions& global) {
     std::string format = "table";
     std::vector<std::string> columns;
   };
-  auto args = std::make_shared<Args>();
-
+  auto args = std::make_shared<Args>();  // history
   CLI::App* history = table->add_subcommand("history", "Show a table's commits, newest first");
   history->add_option("table", args->name, "Table name (catalog.schema.table) or path")->required();
   history->add_option("--limit", args->limit, "Show at most this many commits");
   history->add_flag("--json", args->json, "Print JSON");
   history->callback([&global, args] { history_command(global, args->name, args->limit, args->json); });
 
+  args = std::make_shared<Args>();
   CLI::App* show = table->add_subcommand("show", "Print a table's rows");
   show->add_option("table", args->name, "Table name (catalog.schema.table) or path")->required();
   args->at.add_to(show);
@@ -314,6 +314,7 @@ void add_table_commands(CLI::App& app, GlobalOptions& global) {
     show_command(global, args->name, args->at, args->limit, args->format, args->columns);
   });
 
+  args = std::make_shared<Args>();
   CLI::App* describe = table->add_subcommand("describe", "Show a table's schema, partitioning, protocol and properties");
   describe->add_option("table", args->name, "Table name (catalog.schema.table) or path")->required();
   args->at.add_to(describe);
@@ -322,6 +323,7 @@ void add_table_commands(CLI::App& app, GlobalOptions& global) {
 
   add_unbuilt_command(*table, "optimize", "Compact small files (bin-packing) and Z-order");
 
+  args = std::make_shared<Args>();
   CLI::App* vacuum = table->add_subcommand(
       "vacuum", "Delete data files that no version still in the log references and that are older than the retention");
   vacuum->add_option("table", args->name, "Table name (catalog.schema.table) or path")->required();
@@ -335,6 +337,7 @@ void add_table_commands(CLI::App& app, GlobalOptions& global) {
     vacuum_command(global, args->name, args->retain_hours, args->dry_run, args->force, args->json);
   });
 
+  args = std::make_shared<Args>();
   CLI::App* restore = table->add_subcommand("restore", "Restore a table to an earlier version (a new commit)");
   restore->add_option("table", args->name, "Table name (catalog.schema.table) or path")->required();
   restore->add_option("--version", args->at.version, "The version to restore")->required()->check(CLI::NonNegativeNumber);
