@@ -374,7 +374,7 @@ std::vector<const AddFile*> Snapshot::files_matching(const Conjunction& filter) 
 bool DeltaTable::exists(const std::string& path, FileSystem& fs) {
   const std::string log = strip_trailing_slashes(path) + "/_delta_log";
   if (!fs.exists(log)) return false;
-  for (const FileInfo& f : fs.list(log)) {
+  for (const FileInfo& f : fs.list_names(log)) {
     const auto lf = classify_log_file(f.name);
     if (lf && lf->kind != LogFile::Kind::kChecksum && lf->kind != LogFile::Kind::kCompaction) return true;
   }
@@ -389,9 +389,9 @@ DeltaTable DeltaTable::open(const std::string& path, FileSystem& fs) {
   return DeltaTable(std::move(root), fs);
 }
 
-std::vector<LogFile> DeltaTable::list_log() const {
+std::vector<LogFile> DeltaTable::list_log(bool with_stats) const {
   std::vector<LogFile> out;
-  for (const FileInfo& info : fs_->list(log_path())) {
+  for (const FileInfo& info : with_stats ? fs_->list(log_path()) : fs_->list_names(log_path())) {
     if (info.is_dir) continue;
     auto f = classify_log_file(info.name);
     if (!f) continue;  // stray files (._*, .DS_Store, temp files) are not part of the log
@@ -521,6 +521,10 @@ CommitActions load_checkpoint(FileSystem& fs, const std::string& log_dir, const 
 
 }  // namespace
 
+namespace {
+std::optional<CommitInfo> first_commit_info(FileSystem& fs, const std::string& path);
+}  // namespace
+
 Snapshot DeltaTable::build(const std::vector<LogFile>& listing, int64_t version) const {
   std::map<int64_t, const LogFile*> commits;
   for (const LogFile& f : listing)
@@ -610,10 +614,16 @@ Snapshot DeltaTable::build(const std::vector<LogFile>& listing, int64_t version)
   s.tombstones_ = std::make_shared<const std::vector<RemoveFile>>(std::move(tombstones));
   s.txns_ = std::move(state.txns);
   s.domains_ = std::move(state.domains);
-  // Commit timestamp of this version.
-  const auto times = commit_times(listing);
-  for (const HistoryEntry& h : times)
-    if (h.version == version) s.timestamp_ms_ = h.timestamp_ms;
+  // Commit timestamp of this version: its in-commit timestamp, else its file's
+  // modification time (as Spark reports a snapshot's timestamp).
+  if (const auto it = commits.find(version); it != commits.end()) {
+    const std::string file = log_path() + "/" + it->second->name;
+    const auto info = first_commit_info(*fs_, file);
+    s.timestamp_ms_ = info && info->in_commit_timestamp ? *info->in_commit_timestamp : fs_->stat(file).mtime_micros / 1000;
+  } else {
+    for (const LogFile& f : listing)
+      if (f.version == version) s.timestamp_ms_ = fs_->stat(log_path() + "/" + f.name).mtime_micros / 1000;
+  }
   return s;
 }
 
@@ -634,7 +644,10 @@ std::optional<CommitInfo> first_commit_info(FileSystem& fs, const std::string& p
 std::vector<HistoryEntry> DeltaTable::commit_times(const std::vector<LogFile>& listing) const {
   std::vector<HistoryEntry> out;
   for (const LogFile& f : listing)
-    if (f.kind == LogFile::Kind::kCommit) out.push_back({f.version, f.mtime_micros / 1000, std::nullopt});
+    if (f.kind == LogFile::Kind::kCommit) {
+      const int64_t mtime = f.mtime_micros != 0 ? f.mtime_micros : fs_->stat(log_path() + "/" + f.name).mtime_micros;
+      out.push_back({f.version, mtime / 1000, std::nullopt});
+    }
   // In-commit timestamps (PROTOCOL.md "In-Commit Timestamps"): once enabled,
   // every later commit starts with a commitInfo carrying one. Walk back from
   // the newest commit while they do; older commits use file times.

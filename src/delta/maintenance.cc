@@ -165,7 +165,7 @@ LogCleanupResult cleanup_log(const DeltaTable& table, std::optional<int64_t> ret
     retention = parse_interval_ms(*prop);
   if (retention_ms) retention = *retention_ms;
   const int64_t cutoff = now_ms.value_or(now_micros() / 1000) - retention;
-  const auto listing = table.list_log();
+  const auto listing = table.list_log(/*with_stats=*/true);
   // The newest checkpoint whose commit is older than the cutoff.
   std::optional<int64_t> keep_from;
   for (const LogFile& f : listing) {

@@ -120,7 +120,8 @@ class DeltaTable {
   FileSystem& fs() const { return *fs_; }
 
   // Lists _delta_log/ now (a table is live: each call sees new commits).
-  std::vector<LogFile> list_log() const;
+  // Sizes and modification times are filled only `with_stats`.
+  std::vector<LogFile> list_log(bool with_stats = false) const;
   int64_t latest_version() const;
 
   Snapshot latest() const;
