@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "bullion/generate/generator.h"
+
 namespace bullion::cli {
 
 struct GlobalOptions {
@@ -24,5 +26,23 @@ struct GlobalOptions {
 CLI::App* add_unbuilt_command(CLI::App& parent, const std::string& name, const std::string& description);
 
 void add_table_commands(CLI::App& app, GlobalOptions& global);
+
+// `bullion generate` (generate_command.cc) and `bullion demo` (demo_command.cc).
+// `global` is read when the command runs, after all flags are parsed.
+CLI::App* add_generate_command(CLI::App& app, const GlobalOptions& global);
+CLI::App* add_demo_command(CLI::App& app, const GlobalOptions& global);
+
+// Shared by generate and demo. A validator for counts such as 10M or 200k
+// (parse_count) of at least `min`.
+CLI::Validator count_validator(uint64_t min);
+// Runs the generator with a progress line on a terminal (unless --quiet).
+GenerateSummary run_generator(const GenerateOptions& options, const GlobalOptions& global);
+// The generator's summary on stdout, as text or JSON; every number is computed.
+void print_generate_summary(const GenerateOptions& options, const GenerateSummary& summary, bool json);
+// Tracking and registry commands (runs_command.cc, models_command.cc,
+// serve_command.cc); `global` must outlive the app.
+void add_runs_command(CLI::App& app, const GlobalOptions& global);
+void add_models_command(CLI::App& app, const GlobalOptions& global);
+void add_serve_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace bullion::cli

@@ -1,10 +1,18 @@
 // Runs the real `bullion` binary and checks exit codes and messages.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
+#include <fstream>
 #include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
+
+#include "bullion/core/fs.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -39,10 +47,11 @@ TEST(Cli, HelpListsEveryCommandOfTheDesign) {
 }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* cmd : {"demo", "generate", "validate", "run", "train", "reproduce", "score", "table history",
-                          "table show", "table describe", "table optimize", "table vacuum", "table restore",
-                          "runs list", "runs show", "models list", "models show", "models promote",
-                          "models alias", "serve", "export spark"}) {
+  for (const char* cmd : {"demo",           "generate",     "validate",       "run",          "train",
+                          "reproduce",      "score",        "table history",  "table show",   "table describe",
+                          "table optimize", "table vacuum", "table restore",  "runs list",    "runs show",
+                          "models list",    "models show",  "models promote", "models alias", "serve",
+                          "export spark"}) {
     const Result r = run(std::string(cmd) + " --help");
     EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.output;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << cmd;
@@ -67,9 +76,127 @@ TEST(Cli, MissingCommandExitsTwo) {
 }
 
 TEST(Cli, UnbuiltCommandSaysSoAndFails) {
-  const Result r = run("serve");
+  const Result r = run("export spark");
   EXPECT_EQ(r.exit_code, 8);
   EXPECT_NE(r.output.find("not built yet"), std::string::npos) << r.output;
+}
+
+// --- generate ---
+
+std::string read(const std::string& path) { return bullion::FileSystem::local().read_all(path); }
+
+TEST(CliGenerate, WritesFilesAndPrintsARealSummary) {
+  bullion::testing::TempDir dir;
+  const Result r = run("generate --events 2k --customers 40 --files 2 --out " + dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("generated 2,000 events in 2 files"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("CANCEL_SUBSCRIPTION"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("tab-padded"), std::string::npos) << r.output;
+  const std::string a = read(dir.file("events-00000.json")), b = read(dir.file("events-00001.json"));
+  EXPECT_EQ(std::count(a.begin(), a.end(), '\n') + std::count(b.begin(), b.end(), '\n'), 2000);
+}
+
+TEST(CliGenerate, JsonSummaryAgreesWithTheFiles) {
+  bullion::testing::TempDir dir;
+  const Result r = run("generate --json --events 3000 --compression zstd --out " + dir.path() + " 2>/dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["lines"], 3000);
+  EXPECT_EQ(j["customers"], 60);  // events / 50
+  EXPECT_EQ(j["compression"], "zstd");
+  ASSERT_EQ(j["files"].size(), 1u);
+  EXPECT_EQ(j["files"][0]["path"], dir.file("events-00000.json.zst"));
+  EXPECT_EQ(j["files"][0]["bytes"], std::filesystem::file_size(dir.file("events-00000.json.zst")));
+  EXPECT_EQ(j["first_event_timestamp"].get<std::string>().substr(0, 10), "2025-01-01");
+  EXPECT_EQ(j["dirt"]["duplicate"].get<uint64_t>() + j["unique_events"].get<uint64_t>(), 3000u);
+}
+
+TEST(CliGenerate, OutputDoesNotDependOnThreads) {
+  bullion::testing::TempDir a, b;
+  ASSERT_EQ(run("--threads 1 generate -q --events 30k --files 2 --out " + a.path()).exit_code, 0);
+  ASSERT_EQ(run("--threads 3 generate --events 30k --files 2 --out " + b.path()).exit_code, 0);
+  for (const char* name : {"events-00000.json", "events-00001.json"})
+    EXPECT_TRUE(read(a.file(name)) == read(b.file(name))) << name;
+}
+
+TEST(CliGenerate, BadEventsValueExitsTwoNamingTheFlag) {
+  for (const char* value : {"10X", "lots", "0", "-5"}) {
+    const Result r = run(std::string("generate --events ") + value + " --out /tmp/never-written");
+    EXPECT_EQ(r.exit_code, 2) << value << ": " << r.output;
+    EXPECT_NE(r.output.find("--events"), std::string::npos) << r.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists("/tmp/never-written"));
+}
+
+TEST(CliGenerate, BadFlagValuesExitTwoNamingTheFlag) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"--start 2025-02-30", "--start"},
+      {"--end 2024-12-31", "--end"},
+      {"--compression lz4", "--compression"},
+      {"--compression gzip --compression-level 12", "--compression-level"},
+      {"--files 0", "--files"},
+      {"--late-rate 1.5", "--late-rate"},
+      {"--clean --duplicate-rate 0.1", "--clean"},
+  };
+  for (const auto& [args, flag] : cases) {
+    const Result r = run(std::string("generate --events 1000 --out /tmp/never-written ") + args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.output;
+    EXPECT_NE(r.output.find(flag), std::string::npos) << args << ": " << r.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists("/tmp/never-written"));
+}
+
+TEST(CliGenerate, MoreCustomersThanEventsIsInvalidInput) {
+  bullion::testing::TempDir dir;
+  const Result r = run("generate --events 1000 --customers 5k --out " + dir.path());
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("--customers"), std::string::npos) << r.output;
+}
+
+TEST(CliGenerate, UnwritableOutIsAnIOErrorExitSeven) {
+  const Result r = run("generate --events 1000 --out /dev/null/events");
+  EXPECT_EQ(r.exit_code, 7) << r.output;
+  EXPECT_NE(r.output.find("I/O error"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("'/dev/null/events'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--out"), std::string::npos) << r.output;
+}
+
+TEST(CliGenerate, UnwritableOutputIsAnIOErrorExitSeven) {
+  // A path below a regular file cannot be created, whoever runs the test (root included).
+  bullion::testing::TempDir dir;
+  { std::ofstream(dir.file("blocker")) << "x"; }
+  const Result r = run("generate --events 1000 --out " + dir.file("blocker/out"));
+  EXPECT_EQ(r.exit_code, 7) << r.output;
+  EXPECT_NE(r.output.find("blocker"), std::string::npos) << r.output;
+}
+
+TEST(CliGenerate, RefusesToMixRunsWithoutOverwrite) {
+  bullion::testing::TempDir dir;
+  ASSERT_EQ(run("generate -q --events 1000 --out " + dir.path()).exit_code, 0);
+  const Result r = run("generate --events 1000 --seed 9 --out " + dir.path());
+  EXPECT_EQ(r.exit_code, 5) << r.output;
+  EXPECT_NE(r.output.find("--overwrite"), std::string::npos) << r.output;
+  EXPECT_EQ(run("generate -q --events 1000 --seed 9 --overwrite --out " + dir.path()).exit_code, 0);
+}
+
+// --- demo ---
+
+TEST(CliDemo, GeneratesIntoTheLakehouseAndSaysWhatIsNotBuilt) {
+  bullion::testing::TempDir dir;
+  const std::string lakehouse = dir.file("lh");
+  for (int run_index = 0; run_index < 2; ++run_index) {  // a rerun replaces the feed
+    const Result r = run("--lakehouse " + lakehouse + " demo --events 30k");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("generated 30,000 events in 6 files"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("600 ("), std::string::npos) << "customers = events / 50: " << r.output;
+    EXPECT_NE(r.output.find("not built yet"), std::string::npos) << r.output;
+  }
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(lakehouse + "/_raw/events")) {
+    EXPECT_TRUE(entry.path().filename().string().starts_with("events-")) << entry.path();
+    ++files;
+  }
+  EXPECT_EQ(files, 6u);
 }
 
 }  // namespace

@@ -32,21 +32,11 @@
 #include <string>
 #include <string_view>
 
+#include "bullion/core/compression.h"
 #include "bullion/core/error.h"
 #include "bullion/core/fs.h"
 
 namespace bullion {
-
-enum class Compression { kNone, kGzip, kZstd };
-
-// "none", "gzip", "zstd".
-std::string_view compression_name(Compression compression);
-// The compression whose magic bytes start `head` (kNone if none does; `head`
-// may be shorter than a magic number, then kNone).
-Compression compression_from_magic(std::string_view head);
-// The compression a file name's extension promises: .gz/.gzip → kGzip,
-// .zst/.zstd → kZstd, anything else kNone.
-Compression compression_from_extension(std::string_view path);
 
 class CompressedReader {
  public:
