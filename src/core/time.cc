@@ -56,7 +56,10 @@ std::string format_date(int32_t days) {
 
 std::string format_timestamp(int64_t micros) {
   const int32_t days = date_of_timestamp(micros);
-  const int64_t in_day = micros - static_cast<int64_t>(days) * kMicrosPerDay;
+  // micros mod one day, without days * kMicrosPerDay (which overflows near
+  // the int64 limits).
+  int64_t in_day = micros % kMicrosPerDay;
+  if (in_day < 0) in_day += kMicrosPerDay;
   const int64_t secs = in_day / kMicrosPerSecond;
   const int64_t frac = in_day % kMicrosPerSecond;
   const CivilDate c = civil_from_days(days);
@@ -147,7 +150,8 @@ std::optional<int64_t> parse_timestamp(std::string_view s) {
       } else if (pos < s.size()) {
         if (!read_digits(s, pos, 2, om)) return std::nullopt;
       }
-      if (oh > 18 || om > 59) return std::nullopt;
+      // java.time.ZoneOffset (Spark) allows at most ±18:00.
+      if (oh > 18 || om > 59 || (oh == 18 && om > 0)) return std::nullopt;
       offset_seconds = (static_cast<int64_t>(oh) * 3600 + om * 60) * (c == '-' ? -1 : 1);
     } else {
       return std::nullopt;

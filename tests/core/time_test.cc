@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace bullion {
 
 TEST(Time, CivilRoundTripsOverCenturies) {
@@ -27,6 +29,9 @@ TEST(Time, FormatsDatesAndTimestamps) {
   EXPECT_EQ(format_timestamp(1'500'000), "1970-01-01T00:00:01.500Z");
   EXPECT_EQ(format_timestamp(1'000'001), "1970-01-01T00:00:01.000001Z");
   EXPECT_EQ(format_timestamp(-1), "1969-12-31T23:59:59.999999Z");
+  // The int64 extremes format without overflow.
+  EXPECT_EQ(format_timestamp(std::numeric_limits<int64_t>::min()), "-290308-12-21T19:59:05.224192Z");
+  EXPECT_EQ(format_timestamp(std::numeric_limits<int64_t>::max()), "294247-01-10T04:00:54.775807Z");
 }
 
 TEST(Time, ParsesDatesStrictly) {
@@ -51,6 +56,10 @@ TEST(Time, ParsesIsoTimestampsAsTheContractSays) {
   EXPECT_EQ(parse_timestamp("2026-03-01T10:15"), std::nullopt);
   EXPECT_EQ(parse_timestamp("2026-03-01T10:15:30."), std::nullopt);
   EXPECT_EQ(parse_timestamp("2026-03-01T10:15:30 UTC"), std::nullopt);
+  // Offsets beyond ±18:00 are invalid (java.time.ZoneOffset, as Spark reads them).
+  EXPECT_EQ(parse_timestamp("2026-03-01T10:15:30+18:00"), base - 18 * 3600 * kMicrosPerSecond);
+  EXPECT_EQ(parse_timestamp("2026-03-01T10:15:30+18:30"), std::nullopt);
+  EXPECT_EQ(parse_timestamp("2026-03-01T10:15:30-1801"), std::nullopt);
   EXPECT_EQ(parse_timestamp("yesterday"), std::nullopt);
   EXPECT_EQ(parse_timestamp(""), std::nullopt);
 }

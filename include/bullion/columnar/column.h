@@ -97,6 +97,10 @@ class Column {
   // --- strings ---------------------------------------------------------------
   StringArena& arena();
   void keep_alive(std::shared_ptr<const void> owner);
+  // Keeps the string bytes of `src` (its arena and owners) alive for as long
+  // as this column lives, so views into `src` may be stored here without
+  // copying and without holding `src` itself.
+  void share_owners_of(const Column& src);
 
   // --- nested ----------------------------------------------------------------
   size_t num_children() const { return children_.size(); }
@@ -118,8 +122,6 @@ class Column {
   size_t memory_bytes() const;
 
  private:
-  void share_owners_of(const Column& src);
-
   DataType type_;
   size_t size_ = 0;
   bool has_validity_ = false;

@@ -1,0 +1,724 @@
+// Aggregate states with Spark's (ANSI off) semantics; see aggregate.h.
+#include "bullion/expr/aggregate.h"
+
+#include <strings.h>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <unordered_set>
+
+#include "bullion/core/error.h"
+#include "bullion/expr/analysis.h"
+#include "expr/binder_internal.h"
+#include "expr/coercion.h"
+#include "expr/kernel.h"
+#include "expr/text_conversions.h"
+
+namespace bullion::expr {
+
+namespace {
+
+template <class F>
+void for_each_row(size_t n, const uint32_t* groups, F&& f) {
+  if (groups) {
+    for (size_t i = 0; i < n; ++i) f(i, groups[i]);
+  } else {
+    for (size_t i = 0; i < n; ++i) f(i, uint32_t{0});
+  }
+}
+
+uint32_t mapped(const uint32_t* map, size_t g) { return map ? map[g] : static_cast<uint32_t>(g); }
+
+// --- counts -----------------------------------------------------------------------
+
+enum class CountKind { kStar, kNonNull, kTrue };
+
+class CountState final : public AggregateState {
+ public:
+  explicit CountState(CountKind kind) : kind_(kind) {}
+  void resize(size_t g) override {
+    if (g > counts_.size()) counts_.resize(g, 0);
+  }
+  size_t num_groups() const override { return counts_.size(); }
+  void update(const Column* input, size_t n, const uint32_t* groups) override {
+    int64_t* c = counts_.data();
+    if (kind_ == CountKind::kStar || (kind_ == CountKind::kNonNull && !input->may_have_nulls())) {
+      if (!groups)
+        counts_[0] += static_cast<int64_t>(n);
+      else
+        for (size_t i = 0; i < n; ++i) ++c[groups[i]];
+      return;
+    }
+    if (kind_ == CountKind::kNonNull) {
+      for_each_row(n, groups, [&](size_t i, uint32_t g) { c[g] += input->is_valid(i) ? 1 : 0; });
+      return;
+    }
+    const uint8_t* v = input->data<uint8_t>();
+    if (input->type().id() == TypeId::kNull) return;
+    const uint8_t* valid = input->validity();
+    for_each_row(n, groups, [&](size_t i, uint32_t g) { c[g] += (v[i] && (!valid || valid[i])) ? 1 : 0; });
+  }
+  void merge(const AggregateState& other, const uint32_t* map) override {
+    const auto& o = static_cast<const CountState&>(other);
+    for (size_t g = 0; g < o.counts_.size(); ++g) counts_[mapped(map, g)] += o.counts_[g];
+  }
+  ColumnPtr finalize() const override {
+    auto out = Column::make(DataType::int64());
+    out->resize(counts_.size());
+    if (!counts_.empty()) std::memcpy(out->mutable_data<int64_t>(), counts_.data(), counts_.size() * sizeof(int64_t));
+    return out;
+  }
+  size_t memory_bytes() const override { return counts_.capacity() * sizeof(int64_t); }
+
+ private:
+  CountKind kind_;
+  std::vector<int64_t> counts_;
+};
+
+// --- sums and averages ----------------------------------------------------------------
+
+// Sum of integers in BIGINT (wrapping) or of doubles in DOUBLE; `average`
+// divides by the count (DOUBLE).
+template <class Acc>
+class SumState final : public AggregateState {
+ public:
+  explicit SumState(bool average) : average_(average) {}
+  void resize(size_t g) override {
+    if (g > sums_.size()) {
+      sums_.resize(g, Acc{});
+      counts_.resize(g, 0);
+    }
+  }
+  size_t num_groups() const override { return sums_.size(); }
+  void update(const Column* input, size_t n, const uint32_t* groups) override {
+    visit_physical(input->type().id(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, uint8_t>) {
+        const T* x = input->data<T>();
+        const uint8_t* valid = input->validity();
+        for_each_row(n, groups, [&](size_t i, uint32_t g) {
+          if (valid && !valid[i]) return;
+          add(g, static_cast<Acc>(x[i]));
+        });
+      } else {
+        throw Error::internal("sum over " + input->type().to_string());
+      }
+    });
+  }
+  void merge(const AggregateState& other, const uint32_t* map) override {
+    const auto& o = static_cast<const SumState&>(other);
+    for (size_t g = 0; g < o.sums_.size(); ++g) {
+      if (o.counts_[g] == 0) continue;
+      const uint32_t t = mapped(map, g);
+      sums_[t] = wrap_add(sums_[t], o.sums_[g]);
+      counts_[t] += o.counts_[g];
+    }
+  }
+  ColumnPtr finalize() const override {
+    const size_t n = sums_.size();
+    ColumnPtr out = Column::make(average_ || std::is_floating_point_v<Acc> ? DataType::float64() : DataType::int64());
+    out->resize(n);
+    for (size_t g = 0; g < n; ++g) {
+      if (counts_[g] == 0) {
+        out->set_null(g);
+        if (out->type().id() == TypeId::kDouble)
+          out->mutable_data<double>()[g] = 0;
+        else
+          out->mutable_data<int64_t>()[g] = 0;
+        continue;
+      }
+      if (average_)
+        out->mutable_data<double>()[g] = static_cast<double>(sums_[g]) / static_cast<double>(counts_[g]);
+      else if constexpr (std::is_floating_point_v<Acc>)
+        out->mutable_data<double>()[g] = sums_[g];
+      else
+        out->mutable_data<int64_t>()[g] = sums_[g];
+    }
+    return out;
+  }
+  size_t memory_bytes() const override { return sums_.capacity() * sizeof(Acc) + counts_.capacity() * 8; }
+
+ private:
+  static Acc wrap_add(Acc a, Acc b) {
+    if constexpr (std::is_integral_v<Acc>)
+      return static_cast<Acc>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+    else
+      return a + b;
+  }
+  void add(uint32_t g, Acc v) {
+    sums_[g] = wrap_add(sums_[g], v);
+    ++counts_[g];
+  }
+  bool average_;
+  std::vector<Acc> sums_;
+  std::vector<int64_t> counts_;
+};
+
+// Decimal sum (DECIMAL(p+10, s), NULL once it overflows) or average
+// (DECIMAL(p+4, s+4), HALF_UP).
+class DecimalSumState final : public AggregateState {
+ public:
+  DecimalSumState(DataType input, DataType result, bool average)
+      : input_(std::move(input)), result_(std::move(result)), average_(average) {
+    sum_precision_ = std::min(38, input_.precision() + 10);
+  }
+  void resize(size_t g) override {
+    if (g > sums_.size()) {
+      sums_.resize(g, 0);
+      counts_.resize(g, 0);
+      overflow_.resize(g, 0);
+    }
+  }
+  size_t num_groups() const override { return sums_.size(); }
+  void update(const Column* input, size_t n, const uint32_t* groups) override {
+    const int128* x = input->data<int128>();
+    const uint8_t* valid = input->validity();
+    for_each_row(n, groups, [&](size_t i, uint32_t g) {
+      if (valid && !valid[i]) return;
+      add(g, x[i], 1);
+    });
+  }
+  void merge(const AggregateState& other, const uint32_t* map) override {
+    const auto& o = static_cast<const DecimalSumState&>(other);
+    for (size_t g = 0; g < o.sums_.size(); ++g) {
+      if (o.counts_[g] == 0) continue;
+      const uint32_t t = mapped(map, g);
+      if (o.overflow_[g]) overflow_[t] = 1;
+      add(t, o.sums_[g], o.counts_[g]);
+    }
+  }
+  ColumnPtr finalize() const override {
+    const size_t n = sums_.size();
+    auto out = Column::make(result_);
+    out->resize(n);
+    int128* o = out->mutable_data<int128>();
+    const int scale = input_.scale();
+    for (size_t g = 0; g < n; ++g) {
+      o[g] = 0;
+      if (counts_[g] == 0 || overflow_[g]) {
+        out->set_null(g);
+        continue;
+      }
+      if (!average_) {
+        o[g] = sums_[g];
+        continue;
+      }
+      // sum / count at the result scale, HALF_UP.
+      int128 scaled;
+      if (!rescale_decimal(sums_[g], scale, result_.scale(), scaled)) {
+        out->set_null(g);
+        continue;
+      }
+      const int128 c = counts_[g];
+      int128 q = scaled / c;
+      const int128 r = scaled % c;
+      if ((r < 0 ? -r : r) * 2 >= c) q += scaled < 0 ? -1 : 1;
+      if (!fits_precision(q, result_.precision())) {
+        out->set_null(g);
+        continue;
+      }
+      o[g] = q;
+    }
+    return out;
+  }
+  size_t memory_bytes() const override { return sums_.capacity() * 16 + counts_.capacity() * 8 + overflow_.capacity(); }
+
+ private:
+  void add(uint32_t g, int128 v, int64_t count) {
+    counts_[g] += count;
+    if (overflow_[g]) return;
+    int128 s;
+    if (__builtin_add_overflow(sums_[g], v, &s) || !fits_precision(s, sum_precision_)) {
+      overflow_[g] = 1;
+      return;
+    }
+    sums_[g] = s;
+  }
+  DataType input_, result_;
+  bool average_;
+  int sum_precision_;
+  std::vector<int128> sums_;
+  std::vector<int64_t> counts_;
+  std::vector<uint8_t> overflow_;
+};
+
+// Sample standard deviation with Spark's CentralMomentAgg updates.
+class StddevState final : public AggregateState {
+ public:
+  void resize(size_t g) override {
+    if (g > n_.size()) {
+      n_.resize(g, 0);
+      avg_.resize(g, 0);
+      m2_.resize(g, 0);
+    }
+  }
+  size_t num_groups() const override { return n_.size(); }
+  void update(const Column* input, size_t n, const uint32_t* groups) override {
+    const double* x = input->data<double>();
+    const uint8_t* valid = input->validity();
+    for_each_row(n, groups, [&](size_t i, uint32_t g) {
+      if (valid && !valid[i]) return;
+      const double new_n = n_[g] + 1.0;
+      const double delta = x[i] - avg_[g];
+      const double delta_n = delta / new_n;
+      avg_[g] += delta_n;
+      m2_[g] += delta * (delta - delta_n);
+      n_[g] = new_n;
+    });
+  }
+  void merge(const AggregateState& other, const uint32_t* map) override {
+    const auto& o = static_cast<const StddevState&>(other);
+    for (size_t g = 0; g < o.n_.size(); ++g) {
+      if (o.n_[g] == 0) continue;
+      const uint32_t t = mapped(map, g);
+      const double n1 = n_[t], n2 = o.n_[g];
+      const double n = n1 + n2;
+      const double delta = o.avg_[g] - avg_[t];
+      const double delta_n = n == 0 ? 0.0 : delta / n;
+      avg_[t] += delta_n * n2;
+      m2_[t] += o.m2_[g] + delta * delta_n * n1 * n2;
+      n_[t] = n;
+    }
+  }
+  ColumnPtr finalize() const override {
+    auto out = Column::make(DataType::float64());
+    out->resize(n_.size());
+    double* o = out->mutable_data<double>();
+    for (size_t g = 0; g < n_.size(); ++g) {
+      if (n_[g] < 2) {
+        o[g] = 0;
+        out->set_null(g);
+      } else {
+        o[g] = std::sqrt(m2_[g] / (n_[g] - 1.0));
+      }
+    }
+    return out;
+  }
+  size_t memory_bytes() const override { return n_.capacity() * 24; }
+
+ private:
+  std::vector<double> n_, avg_, m2_;
+};
+
+// --- min / max / first / last ------------------------------------------------------------
+
+// One value per group of any atomic type. Strings are owned per group
+// (std::string, whose capacity is reused when a group's value changes), so
+// memory stays proportional to the groups, not to the updates.
+class ValuePerGroup {
+ public:
+  explicit ValuePerGroup(DataType type)
+      : type_(std::move(type)), width_(type_.value_width()), strings_(type_.is_string_like()) {}
+  void resize(size_t g) {
+    if (g > set_.size()) {
+      set_.resize(g, 0);
+      null_.resize(g, 0);
+      if (strings_)
+        text_.resize(g);
+      else
+        values_.resize(g * width_, 0);
+    }
+  }
+  size_t size() const { return set_.size(); }
+  bool is_set(size_t g) const { return set_[g] != 0; }
+  // For strings the view is valid until the group's value changes.
+  template <class T>
+  T get(size_t g) const {
+    if constexpr (std::is_same_v<T, std::string_view>) {
+      return text_[g];
+    } else {
+      T v;
+      std::memcpy(&v, values_.data() + g * width_, sizeof(T));
+      return v;
+    }
+  }
+  template <class T>
+  void put(size_t g, T v) {
+    if constexpr (std::is_same_v<T, std::string_view>)
+      text_[g].assign(v);
+    else
+      std::memcpy(values_.data() + g * width_, &v, sizeof(T));
+    set_[g] = 1;
+    null_[g] = 0;
+  }
+  void put_null(size_t g) {
+    set_[g] = 1;
+    null_[g] = 1;
+  }
+  bool is_null(size_t g) const { return null_[g] != 0; }
+  ColumnPtr to_column() const {
+    auto out = Column::make(type_);
+    const size_t n = set_.size();
+    if (type_.id() == TypeId::kNull) {
+      out->resize(n);
+      return out;
+    }
+    if (strings_) {
+      for (size_t g = 0; g < n; ++g) {
+        if (!set_[g] || null_[g])
+          out->append_null();
+        else
+          out->append_string(text_[g]);
+      }
+      return out;
+    }
+    out->resize(n);
+    if (n > 0) std::memcpy(out->mutable_data<uint8_t>(), values_.data(), n * width_);
+    for (size_t g = 0; g < n; ++g) {
+      if (!set_[g] || null_[g]) {
+        out->set_null(g);
+        std::memset(out->mutable_data<uint8_t>() + g * width_, 0, width_);
+      }
+    }
+    return out;
+  }
+  size_t memory_bytes() const {
+    size_t bytes = values_.capacity() + set_.capacity() * 2 + text_.capacity() * sizeof(std::string);
+    for (const std::string& t : text_) bytes += t.capacity() > 15 ? t.capacity() : 0;
+    return bytes;
+  }
+  const DataType& type() const { return type_; }
+
+ private:
+  DataType type_;
+  size_t width_;
+  bool strings_;
+  std::vector<uint8_t> set_, null_;
+  std::vector<unsigned char> values_;
+  std::vector<std::string> text_;
+};
+
+template <bool kMax>
+class MinMaxState final : public AggregateState {
+ public:
+  explicit MinMaxState(DataType type) : values_(std::move(type)) {}
+  void resize(size_t g) override { values_.resize(g); }
+  size_t num_groups() const override { return values_.size(); }
+  void update(const Column* input, size_t n, const uint32_t* groups) override {
+    if (input->type().id() == TypeId::kNull) return;
+    visit_physical(input->type().id(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* x = input->data<T>();
+      const uint8_t* valid = input->validity();
+      for_each_row(n, groups, [&](size_t i, uint32_t g) {
+        if (valid && !valid[i]) return;
+        offer<T>(g, x[i]);
+      });
+    });
+  }
+  void merge(const AggregateState& other, const uint32_t* map) override {
+    const auto& o = static_cast<const MinMaxState&>(other);
+    if (values_.type().id() == TypeId::kNull) return;
+    visit_physical(values_.type().id(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      for (size_t g = 0; g < o.values_.size(); ++g)
+        if (o.values_.is_set(g)) offer<T>(mapped(map, g), o.values_.template get<T>(g));
+    });
+  }
+  ColumnPtr finalize() const override { return values_.to_column(); }
+  size_t memory_bytes() const override { return values_.memory_bytes(); }
+
+ private:
+  template <class T>
+  void offer(uint32_t g, const T& v) {
+    if (!values_.is_set(g)) {
+      values_.put<T>(g, v);
+      return;
+    }
+    const int c = compare_physical(v, values_.get<T>(g));
+    if (kMax ? c > 0 : c < 0) values_.put<T>(g, v);
+  }
+  ValuePerGroup values_;
+};
+
+template <bool kLast>
+class FirstLastState final : public AggregateState {
+ public:
+  FirstLastState(DataType type, bool ignore_nulls) : values_(std::move(type)), ignore_nulls_(ignore_nulls) {}
+  void resize(size_t g) override { values_.resize(g); }
+  size_t num_groups() const override { return values_.size(); }
+  void update(const Column* input, size_t n, const uint32_t* groups) override {
+    const bool null_type = input->type().id() == TypeId::kNull;
+    auto run = [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      for_each_row(n, groups, [&](size_t i, uint32_t g) {
+        if (!kLast && values_.is_set(g)) return;
+        if (input->is_null(i)) {
+          if (!ignore_nulls_) values_.put_null(g);
+          return;
+        }
+        if constexpr (!std::is_void_v<T>) values_.put<T>(g, input->data<T>()[i]);
+      });
+    };
+    if (null_type)
+      run(Tag<void>{});
+    else
+      visit_physical(input->type().id(), run);
+  }
+  void merge(const AggregateState& other, const uint32_t* map) override {
+    const auto& o = static_cast<const FirstLastState&>(other);
+    auto run = [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      for (size_t g = 0; g < o.values_.size(); ++g) {
+        if (!o.values_.is_set(g)) continue;
+        const uint32_t t = mapped(map, g);
+        if (!kLast && values_.is_set(t)) continue;
+        if (o.values_.is_null(g))
+          values_.put_null(t);
+        else if constexpr (!std::is_void_v<T>)
+          values_.put<T>(t, o.values_.template get<T>(g));
+      }
+    };
+    if (values_.type().id() == TypeId::kNull)
+      run(Tag<void>{});
+    else
+      visit_physical(values_.type().id(), run);
+  }
+  ColumnPtr finalize() const override { return values_.to_column(); }
+  size_t memory_bytes() const override { return values_.memory_bytes(); }
+
+ private:
+  ValuePerGroup values_;
+  bool ignore_nulls_;
+};
+
+// --- DISTINCT -------------------------------------------------------------------------
+
+// Collects distinct (group, value) pairs of non-NULL values; finalize feeds
+// them to the wrapped aggregate. -0.0 and 0.0 are one value, as are all NaNs
+// (Spark normalizes floating keys).
+class DistinctState final : public AggregateState {
+ public:
+  using Factory = std::function<std::unique_ptr<AggregateState>()>;
+  DistinctState(DataType type, Factory make_inner) : type_(std::move(type)), make_inner_(std::move(make_inner)) {}
+  void resize(size_t g) override { num_groups_ = std::max(num_groups_, g); }
+  size_t num_groups() const override { return num_groups_; }
+  void update(const Column* input, size_t n, const uint32_t* groups) override {
+    if (input->type().id() == TypeId::kNull) return;
+    std::string key;
+    for_each_row(n, groups, [&](size_t i, uint32_t g) {
+      if (input->is_null(i)) return;
+      encode(*input, i, g, key);
+      keys_.insert(key);
+    });
+  }
+  void merge(const AggregateState& other, const uint32_t* map) override {
+    const auto& o = static_cast<const DistinctState&>(other);
+    for (const std::string& k : o.keys_) {
+      std::string copy = k;
+      uint32_t g;
+      std::memcpy(&g, copy.data(), 4);
+      g = mapped(map, g);
+      std::memcpy(copy.data(), &g, 4);
+      keys_.insert(std::move(copy));
+    }
+  }
+  ColumnPtr finalize() const override {
+    // A fresh inner state (finalize is const): replay the distinct values.
+    auto values = Column::make(type_);
+    std::vector<uint32_t> groups;
+    groups.reserve(keys_.size());
+    for (const std::string& k : keys_) {
+      uint32_t g;
+      std::memcpy(&g, k.data(), 4);
+      groups.push_back(g);
+      decode(k, *values);
+    }
+    std::unique_ptr<AggregateState> fresh = make_inner_();
+    fresh->resize(num_groups_);
+    if (!groups.empty()) fresh->update(values.get(), groups.size(), groups.data());
+    return fresh->finalize();
+  }
+  size_t memory_bytes() const override {
+    size_t bytes = keys_.bucket_count() * sizeof(void*);
+    for (const std::string& k : keys_) bytes += k.capacity() + 32;
+    return bytes;
+  }
+
+ private:
+  void encode(const Column& c, size_t i, uint32_t g, std::string& key) const {
+    key.assign(reinterpret_cast<const char*>(&g), 4);
+    if (c.type().is_string_like()) {
+      key.append(c.strings()[i]);
+      return;
+    }
+    visit_physical(c.type().id(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if constexpr (!std::is_same_v<T, std::string_view>) {
+        T v = c.data<T>()[i];
+        if constexpr (std::is_floating_point_v<T>) {
+          if (v == 0) v = 0;  // -0.0 → 0.0
+          if (v != v) v = std::numeric_limits<T>::quiet_NaN();
+        }
+        key.append(reinterpret_cast<const char*>(&v), sizeof(T));
+      }
+    });
+  }
+  void decode(const std::string& key, Column& out) const {
+    if (type_.is_string_like()) {
+      out.append_string(std::string_view(key).substr(4));
+      return;
+    }
+    visit_physical(type_.id(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if constexpr (!std::is_same_v<T, std::string_view>) {
+        T v;
+        std::memcpy(&v, key.data() + 4, sizeof(T));
+        out.append<T>(v);
+      }
+    });
+  }
+
+  DataType type_;
+  Factory make_inner_;
+  std::unordered_set<std::string> keys_;
+  size_t num_groups_ = 0;
+};
+
+// --- the catalogue ---------------------------------------------------------------------
+
+const std::vector<AggregateFunction>& catalogue() {
+  static const std::vector<AggregateFunction> functions = {
+      {"avg", "avg(NUMERIC) → DOUBLE (DECIMAL(p+4, s+4) for DECIMAL(p, s))", false},
+      {"count", "count(*) | count([DISTINCT] x) → BIGINT", true},
+      {"count_if", "count_if(BOOLEAN) → BIGINT", false},
+      {"first", "first(x[, ignore_nulls BOOLEAN]) → x's type", false},
+      {"first_value", "first_value(x[, ignore_nulls BOOLEAN]) → x's type", false},
+      {"last", "last(x[, ignore_nulls BOOLEAN]) → x's type", false},
+      {"last_value", "last_value(x[, ignore_nulls BOOLEAN]) → x's type", false},
+      {"max", "max(x) → x's type", false},
+      {"mean", "mean(NUMERIC) → DOUBLE", false},
+      {"min", "min(x) → x's type", false},
+      {"std", "std(NUMERIC) → DOUBLE", false},
+      {"stddev", "stddev(NUMERIC) → DOUBLE (sample standard deviation)", false},
+      {"stddev_samp", "stddev_samp(NUMERIC) → DOUBLE", false},
+      {"sum", "sum(NUMERIC) → BIGINT | DOUBLE | DECIMAL(p+10, s)", false},
+  };
+  return functions;
+}
+
+std::string canonical(std::string_view name) {
+  if (name == "mean") return "avg";
+  if (name == "std" || name == "stddev_samp") return "stddev";
+  if (name == "first_value") return "first";
+  if (name == "last_value") return "last";
+  return std::string(name);
+}
+
+std::unique_ptr<AggregateState> make_plain_state(const AggregateCall& call) {
+  const std::string name = canonical(call.function->name);
+  const DataType in = call.argument ? call.argument->type : DataType::null();
+  if (name == "count") return std::make_unique<CountState>(call.argument ? CountKind::kNonNull : CountKind::kStar);
+  if (name == "count_if") return std::make_unique<CountState>(CountKind::kTrue);
+  if (name == "sum" || name == "avg") {
+    const bool average = name == "avg";
+    if (in.id() == TypeId::kDecimal) return std::make_unique<DecimalSumState>(in, call.result_type, average);
+    if (in.is_integer() && !average) return std::make_unique<SumState<int64_t>>(false);
+    return std::make_unique<SumState<double>>(average);
+  }
+  if (name == "min") return std::make_unique<MinMaxState<false>>(in);
+  if (name == "max") return std::make_unique<MinMaxState<true>>(in);
+  if (name == "stddev") return std::make_unique<StddevState>();
+  if (name == "first") return std::make_unique<FirstLastState<false>>(in, call.ignore_nulls);
+  if (name == "last") return std::make_unique<FirstLastState<true>>(in, call.ignore_nulls);
+  throw Error::internal("no state for aggregate " + name);
+}
+
+}  // namespace
+
+std::unique_ptr<AggregateState> AggregateCall::make_state() const {
+  if (!distinct) return make_plain_state(*this);
+  AggregateCall plain = *this;
+  plain.distinct = false;
+  return std::make_unique<DistinctState>(argument->type, [plain] { return make_plain_state(plain); });
+}
+
+std::string AggregateCall::to_sql() const {
+  std::string s = function->name + "(";
+  if (!argument) return s + "*)";
+  if (distinct) s += "DISTINCT ";
+  s += expr::to_sql(*argument);
+  const std::string name = canonical(function->name);
+  if ((name == "first" || name == "last") && ignore_nulls) s += ", true";
+  return s + ")";
+}
+
+const AggregateFunction* find_aggregate_function(std::string_view name) {
+  for (const AggregateFunction& f : catalogue())
+    if (f.name.size() == name.size() && ::strncasecmp(f.name.data(), name.data(), name.size()) == 0) return &f;
+  return nullptr;
+}
+
+std::vector<std::string> aggregate_function_names() {
+  std::vector<std::string> out;
+  for (const AggregateFunction& f : catalogue()) out.push_back(f.name);
+  return out;
+}
+
+AggregateCall make_aggregate_call(std::string_view name_in, ExprPtr argument, bool distinct, const Value* second) {
+  const AggregateFunction* f = find_aggregate_function(name_in);
+  if (!f) throw Error::invalid_input("unknown aggregate function '" + std::string(name_in) + "'");
+  AggregateCall call;
+  call.function = f;
+  call.distinct = distinct;
+  const std::string name = canonical(f->name);
+  auto type_error = [&](const std::string& why) -> void {
+    throw Error::invalid_input("aggregate " + f->name + " cannot take " +
+                               (argument ? argument->type.to_string() : std::string("*")) + ": " + why + "; it takes " +
+                               f->signature);
+  };
+  if (!argument) {
+    if (name != "count") type_error("only count takes *");
+    if (distinct) throw Error::invalid_input("count(DISTINCT *) is not valid; name a column");
+    call.result_type = DataType::int64();
+    return call;
+  }
+  if (second && name != "first" && name != "last")
+    throw Error::invalid_input("aggregate " + f->name + " takes one argument");
+  const DataType& t = argument->type;
+  if (name == "count") {
+    call.result_type = DataType::int64();
+  } else if (name == "count_if") {
+    if (t.id() == TypeId::kNull)
+      argument = make_implicit_cast(argument, DataType::boolean());
+    else if (t.id() != TypeId::kBoolean)
+      type_error("it counts rows where a condition is TRUE");
+    call.result_type = DataType::int64();
+  } else if (name == "sum" || name == "avg" || name == "stddev") {
+    if (t.id() == TypeId::kString || t.id() == TypeId::kNull) {
+      argument = make_implicit_cast(argument, DataType::float64());
+    } else if (!t.is_numeric()) {
+      type_error("it needs a number");
+    }
+    const DataType& a = argument->type;
+    if (name == "stddev") {
+      if (a.id() != TypeId::kDouble) argument = make_implicit_cast(argument, DataType::float64());
+      call.result_type = DataType::float64();
+    } else if (a.id() == TypeId::kDecimal) {
+      call.result_type = name == "sum" ? bounded_decimal(a.precision() + 10, a.scale())
+                                       : bounded_decimal(a.precision() + 4, a.scale() + 4);
+    } else if (name == "sum" && a.is_integer()) {
+      call.result_type = DataType::int64();
+    } else {
+      call.result_type = DataType::float64();
+    }
+  } else if (name == "min" || name == "max") {
+    if (!is_orderable(t)) type_error("its values cannot be ordered");
+    call.result_type = t;
+  } else if (name == "first" || name == "last") {
+    if (distinct) throw Error::invalid_input("aggregate " + f->name + " does not take DISTINCT");
+    if (t.is_nested()) type_error("nested types are not supported");
+    call.result_type = t;
+    if (second) {
+      if (second->type().id() != TypeId::kBoolean || second->is_null())
+        throw Error::invalid_input("the second argument of " + f->name + " must be TRUE or FALSE (ignore NULLs)");
+      call.ignore_nulls = second->as_bool();
+    }
+  }
+  if (distinct && t.is_nested()) type_error("DISTINCT needs an atomic type");
+  call.argument = std::move(argument);
+  return call;
+}
+
+}  // namespace bullion::expr

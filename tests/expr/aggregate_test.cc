@@ -1,0 +1,166 @@
+#include "bullion/expr/aggregate.h"
+
+#include <gtest/gtest.h>
+
+#include "bullion/core/error.h"
+#include "bullion/expr/binder.h"
+
+namespace bullion::expr {
+namespace {
+
+Schema input() { return Schema({Field("x", DataType::int32()), Field("s", DataType::string())}); }
+
+AggregateCall call(const std::string& text) {
+  AggregateBinding b = compile_aggregate(text, input());
+  EXPECT_EQ(b.calls.size(), 1u);
+  return b.calls[0];
+}
+
+ColumnPtr ints(std::vector<std::optional<int32_t>> values) {
+  auto c = Column::make(DataType::int32());
+  for (auto v : values) v ? c->append<int32_t>(*v) : c->append_null();
+  return c;
+}
+
+ColumnPtr strings(std::vector<std::optional<std::string>> values) {
+  auto c = Column::make(DataType::string());
+  for (auto& v : values) v ? c->append_string(*v) : c->append_null();
+  return c;
+}
+
+TEST(Aggregate, GroupedUpdatesAndFinalize) {
+  auto state = call("sum(x)").make_state();
+  state->resize(3);
+  auto x = ints({1, 2, std::nullopt, 4, 5});
+  const uint32_t groups[] = {0, 1, 0, 0, 1};
+  state->update(x.get(), 5, groups);
+  ColumnPtr out = state->finalize();
+  ASSERT_EQ(out->size(), 3u);
+  EXPECT_EQ(out->value(0), Value::int64(5));
+  EXPECT_EQ(out->value(1), Value::int64(7));
+  EXPECT_TRUE(out->is_null(2));  // no values: NULL
+  EXPECT_GT(state->memory_bytes(), 0u);
+}
+
+TEST(Aggregate, CountStarTakesNoInputAndIsNeverNull) {
+  auto state = call("count(*)").make_state();
+  state->resize(2);
+  const uint32_t groups[] = {1, 1, 1};
+  state->update(nullptr, 3, groups);
+  ColumnPtr out = state->finalize();
+  EXPECT_EQ(out->value(0), Value::int64(0));
+  EXPECT_EQ(out->value(1), Value::int64(3));
+}
+
+TEST(Aggregate, UngroupedUpdatesGoToGroupZero) {
+  auto state = call("max(s)").make_state();
+  state->resize(1);
+  auto s = strings({"b", std::nullopt, "z", "a"});
+  state->update(s.get(), 4, nullptr);
+  s.reset();  // the state keeps its own copy of the strings
+  EXPECT_EQ(state->finalize()->value(0), Value::string("z"));
+}
+
+TEST(Aggregate, MergeMapsGroups) {
+  AggregateCall c = call("count(DISTINCT s)");
+  auto left = c.make_state();
+  auto right = c.make_state();
+  left->resize(2);
+  right->resize(2);
+  auto a = strings({"p", "q", "p"});
+  const uint32_t ga[] = {0, 0, 1};
+  left->update(a.get(), 3, ga);
+  auto b = strings({"q", "r", std::nullopt});
+  const uint32_t gb[] = {0, 1, 1};
+  right->update(b.get(), 3, gb);
+  // right's group 0 is left's group 1 and vice versa.
+  const uint32_t map[] = {1, 0};
+  left->merge(*right, map);
+  ColumnPtr out = left->finalize();
+  EXPECT_EQ(out->value(0), Value::int64(3));  // p, q, r
+  EXPECT_EQ(out->value(1), Value::int64(2));  // p, q
+}
+
+TEST(Aggregate, FirstAndLastFollowRowOrderAcrossMerges) {
+  for (const char* text : {"first(x)", "last(x)", "first(x, TRUE)", "last(x, TRUE)"}) {
+    AggregateCall c = call(text);
+    auto early = c.make_state();
+    auto late = c.make_state();
+    early->resize(1);
+    late->resize(1);
+    auto a = ints({std::nullopt, 1, 2});
+    auto b = ints({3, std::nullopt});
+    early->update(a.get(), 3, nullptr);
+    late->update(b.get(), 2, nullptr);
+    early->merge(*late, nullptr);
+    const Value v = early->finalize()->value(0);
+    const std::string t = text;
+    if (t == "first(x)" || t == "last(x)") {
+      EXPECT_TRUE(v.is_null()) << t;
+    } else if (t == "first(x, TRUE)") {
+      EXPECT_EQ(v, Value::int32(1));
+    } else {
+      EXPECT_EQ(v, Value::int32(3));
+    }
+  }
+}
+
+TEST(Aggregate, StatesGrowWithNewGroups) {
+  auto state = call("count(x)").make_state();
+  state->resize(1);
+  auto x = ints({1, 2});
+  state->update(x.get(), 2, nullptr);
+  state->resize(4);
+  const uint32_t groups[] = {3, 3};
+  state->update(x.get(), 2, groups);
+  EXPECT_EQ(state->num_groups(), 4u);
+  ColumnPtr out = state->finalize();
+  EXPECT_EQ(out->value(0), Value::int64(2));
+  EXPECT_EQ(out->value(2), Value::int64(0));
+  EXPECT_EQ(out->value(3), Value::int64(2));
+}
+
+TEST(Aggregate, StringStatesDoNotGrowWithUpdates) {
+  auto state = call("max(s)").make_state();
+  state->resize(1);
+  for (int round = 0; round < 200; ++round) {
+    auto s = Column::make(DataType::string());
+    for (int i = 0; i < 1000; ++i) s->append_string("value number " + std::to_string(round * 1000 + i + 100000));
+    state->update(s.get(), 1000, nullptr);
+  }
+  EXPECT_EQ(state->finalize()->value(0), Value::string("value number 299999"));
+  EXPECT_LT(state->memory_bytes(), 1024u);
+}
+
+TEST(Aggregate, ResultTypes) {
+  EXPECT_EQ(call("count(x)").result_type, DataType::int64());
+  EXPECT_EQ(call("sum(x)").result_type, DataType::int64());
+  EXPECT_EQ(call("avg(x)").result_type, DataType::float64());
+  EXPECT_EQ(call("stddev(x)").result_type, DataType::float64());
+  EXPECT_EQ(call("min(s)").result_type, DataType::string());
+  EXPECT_EQ(call("sum(s)").result_type, DataType::float64());
+  ExprPtr dec = compile("CAST(x AS DECIMAL(12,3))", input());
+  EXPECT_EQ(make_aggregate_call("sum", dec).result_type, DataType::decimal(22, 3));
+  EXPECT_EQ(make_aggregate_call("avg", dec).result_type, DataType::decimal(16, 7));
+  EXPECT_EQ(make_aggregate_call("SUM", dec).function->name, "sum");
+  EXPECT_EQ(find_aggregate_function("stddev_samp")->name, "stddev_samp");
+  EXPECT_EQ(find_aggregate_function("median"), nullptr);
+}
+
+TEST(Aggregate, TypeErrorsNameTheFunction) {
+  ExprPtr flag = compile("x > 1", input());
+  try {
+    make_aggregate_call("sum", flag);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(),
+              "aggregate sum cannot take BOOLEAN: it needs a number; it takes sum(NUMERIC) → BIGINT | DOUBLE | "
+              "DECIMAL(p+10, s)");
+  }
+  EXPECT_THROW(make_aggregate_call("count_if", compile("x", input())), Error);
+  EXPECT_THROW(make_aggregate_call("sum", nullptr), Error);
+  EXPECT_THROW(make_aggregate_call("nope", nullptr), Error);
+}
+
+}  // namespace
+}  // namespace bullion::expr

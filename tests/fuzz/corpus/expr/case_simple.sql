@@ -1,0 +1,1 @@
+CASE i WHEN 1 THEN 'a' WHEN 2 THEN 'b' ELSE s END || `s`

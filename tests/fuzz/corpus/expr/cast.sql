@@ -1,0 +1,1 @@
+CAST(s AS DECIMAL(10,2)) + CAST('2026-01-05' AS DATE) - 1 = dt::string

@@ -1,0 +1,1 @@
+date_trunc('week', ts) < date_add(dt, 7) AND year(ts) + month(dt) + dayofweek(ts) + hour(ts) > 0

@@ -1,0 +1,1 @@
+uper(custmer_id) + (1

@@ -1,0 +1,1 @@
+to_timestamp(s, "yyyy-MM-dd'T'HH:mm:ssXXX") IS NULL OR to_date(s, 'd/M/yyyy') IS NULL

@@ -1,0 +1,1 @@
+substring(s, -3, 2) || lower(s) || length(s) || round(d, -1) || floor(m) || greatest(i, l) || nullif(b, TRUE)

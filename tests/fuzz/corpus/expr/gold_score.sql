@@ -1,0 +1,1 @@
+(i * 0.6 + l * 0.4) / (datediff(as_of, dt) + 1)

@@ -1,0 +1,1 @@
+CASE WHEN datediff(as_of, ts) <= 7 THEN 3 WHEN datediff(as_of, ts) <= 30 THEN 2 ELSE 1 END

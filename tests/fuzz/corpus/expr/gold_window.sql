@@ -1,0 +1,1 @@
+datediff(as_of, ts) <= 30

@@ -1,0 +1,1 @@
+s LIKE 'a\_%' ESCAPE '\\' OR s NOT ILIKE '%ß%'

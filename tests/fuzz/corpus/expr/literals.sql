@@ -1,0 +1,1 @@
+X'00FF' = binary('x') OR TIMESTAMP '2026-01-05 10:00:00+01:00' > ts OR 1e3 = 1000.0D OR 7Y = 7S

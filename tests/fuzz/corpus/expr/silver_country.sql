@@ -1,0 +1,1 @@
+coalesce(upper(s), 'UNKNOWN')

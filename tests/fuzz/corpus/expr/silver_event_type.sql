@@ -1,0 +1,1 @@
+upper(trim(s))
