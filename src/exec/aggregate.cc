@@ -21,8 +21,6 @@ namespace bullion::exec {
 
 namespace {
 
-// In a merge's group map: the group belongs to another partition.
-constexpr uint32_t kSkipGroup = UINT32_MAX;
 
 struct Aggregation {
   std::string name;
@@ -87,6 +85,7 @@ class AggregateNode final : public PlanNode {
 
  private:
   friend struct AggregateRun;
+  friend struct WorkerState;
   PlanPtr child_;
   std::vector<size_t> key_indexes_;
   std::vector<DataType> key_types_;
@@ -96,6 +95,8 @@ class AggregateNode final : public PlanNode {
   SchemaPtr schema_;
   SchemaPtr spill_schema_;
 };
+
+struct AggregateRun;
 
 struct WorkerState {
   WorkerState(const AggregateNode& node, MemoryBudget& budget)
@@ -171,7 +172,7 @@ struct AggregateRun {
       map.resize(groups);
       for (uint32_t g = 0; g < groups; ++g) {
         const uint64_t h = w->table.key_hash(g);
-        map[g] = partition_of(h) % num_parts == part ? table.find_or_insert(w->table.key(g), h) : kSkipGroup;
+        map[g] = partition_of(h) % num_parts == part ? table.find_or_insert(w->table.key(g), h) : expr::kSkipGroup;
       }
       for (size_t c = 0; c < states.size(); ++c) {
         states[c]->resize(table.num_groups());
@@ -201,6 +202,7 @@ struct AggregateRun {
         }
       }
     }
+    for (auto& state : states) state->resize(table.num_groups());  // groups without input rows
     return output(table, states);
   }
 
@@ -246,7 +248,11 @@ std::unique_ptr<Stream> AggregateNode::open(ExecContext& ctx) const {
   auto input = child_->open(ctx);
   for_each_batch(*input, ctx, [&](size_t, size_t worker, Batch&& b) { run.consume(*run.workers[worker], b); });
   bool spilled = false;
-  for (const auto& w : run.workers) spilled |= !w->spills.empty();
+  for (const auto& w : run.workers) {
+    spilled |= !w->spills.empty();
+    for (auto& f : w->spills)
+      if (f) f->finish_writing();
+  }
   const size_t parts = spilled ? kPartitions : std::min<size_t>(kPartitions, std::max<size_t>(1, ctx.num_workers() * 2));
   std::vector<std::vector<Batch>> results(parts);
   ctx.pool->parallel_for(parts, [&](size_t p, size_t) { results[p] = run.finalize_partition(p, parts); });

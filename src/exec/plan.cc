@@ -6,7 +6,8 @@
 #include <mutex>
 
 #include "bullion/core/error.h"
-#include "bullion/exec/operators.h"
+#include "operators.h"
+#include "bullion/expr/analysis.h"
 #include "bullion/expr/evaluator.h"
 
 namespace bullion::exec {
