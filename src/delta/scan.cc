@@ -174,7 +174,14 @@ DeltaScan::DeltaScan(Snapshot snapshot, DeltaScanOptions options)
   }
   if (options_.with_file_path) fields.emplace_back("_file", DataType::string(), false);
   schema_ = std::make_shared<Schema>(std::move(fields));
-  files_ = snapshot_.files_matching(options_.filter);
+  if (options_.files) {
+    explicit_files_ = std::move(*options_.files);
+    options_.files.reset();
+    for (const AddFile& f : explicit_files_)
+      if (snapshot_.file_may_match(f, options_.filter)) files_.push_back(&f);
+  } else {
+    files_ = snapshot_.files_matching(options_.filter);
+  }
 }
 
 void DeltaScan::read_file(size_t i, const std::function<void(Batch&&)>& emit) const {

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct DeltaScanOptions {
   size_t batch_rows = 65536;
   // Appends a STRING column "_file" with each row's data file (its log path).
   bool with_file_path = false;
+  // Reads exactly these files (e.g. the adds of a range of commits, for an
+  // incremental read) instead of the snapshot's live files; the filter still prunes.
+  std::optional<std::vector<AddFile>> files;
   MemoryBudget* memory = nullptr;
 };
 
@@ -56,6 +60,7 @@ class DeltaScan {
   DeltaScanOptions options_;
   SchemaPtr schema_;
   std::vector<size_t> columns_;  // logical column index per output column (without _file)
+  std::vector<AddFile> explicit_files_;
   std::vector<const AddFile*> files_;
 };
 
