@@ -137,6 +137,7 @@ WriteResult commit_write(const TableSpec& spec, std::vector<delta::AddFile> adds
       t.set_metadata(std::move(metadata));
     }
   }
+  if (info.read_whole_table) t.read_whole_table();
   switch (mode.kind) {
     case WriteMode::Kind::kAppend: break;
     case WriteMode::Kind::kOverwrite:

@@ -52,6 +52,9 @@ struct CommitInfo {
   std::string bullion_json;  // bullion's own metadata (pipeline, layer, lineage, spec hash)
   std::optional<delta::Txn> txn;  // exactly-once marker (app id, version)
   bool merge_schema = false;
+  // The write depended on the table's current rows (e.g. an insert-only
+  // MERGE's anti-join): any concurrent data change is a conflict.
+  bool read_whole_table = false;
 };
 
 struct WriteResult {
