@@ -90,6 +90,19 @@ class SourceNode final : public PlanNode {
 
 // --- streaming operators: filter, project -----------------------------------
 
+// A sequential projection's scope: a computed column replaces an input
+// column of the same name, or is appended. `cols` may be empty (binding only).
+void shadow_or_append(std::vector<Field>& fields, std::vector<ColumnPtr>& cols, const Field& field, ColumnPtr column) {
+  for (size_t i = 0; i < fields.size(); ++i)
+    if (fields[i].name == field.name) {
+      fields[i] = field;
+      if (!cols.empty()) cols[i] = std::move(column);
+      return;
+    }
+  fields.push_back(field);
+  if (column) cols.push_back(std::move(column));
+}
+
 // Applies a per-worker transformation to every batch of the child's morsels.
 template <class WorkerState>
 class FusedStream final : public Stream {
@@ -174,14 +187,14 @@ class ProjectNode final : public PlanNode {
           if (!sequential) {
             for (auto& e : s.evaluators) out.push_back(e.evaluate(in));
           } else {
-            // Each expression sees the input plus the columns computed so far.
+            // Each expression sees the input plus the columns computed so far
+            // (a computed column shadows an input column of the same name).
             std::vector<Field> fields = input->fields();
             std::vector<ColumnPtr> cols = in.columns();
             for (size_t i = 0; i < s.evaluators.size(); ++i) {
               Batch view(std::make_shared<Schema>(fields), cols, in.num_rows());
               ColumnPtr c = s.evaluators[i].evaluate(view);
-              fields.push_back(schema->field(i));
-              cols.push_back(c);
+              shadow_or_append(fields, cols, schema->field(i), c);
               out.push_back(std::move(c));
             }
           }
@@ -343,7 +356,10 @@ Plan Plan::project(const std::vector<NamedExpr>& columns, const expr::BindOption
     } catch (const Error& err) {
       throw Error(err.category(), "in column '" + c.name + "': " + err.message(), err.hint());
     }
-    if (sequential) fields.emplace_back(c.name, e->type);
+    if (sequential) {
+      std::vector<ColumnPtr> unused;
+      shadow_or_append(fields, unused, Field(c.name, e->type), nullptr);
+    }
     bound.emplace_back(c.name, std::move(e));
   }
   return Plan(std::make_shared<ProjectNode>(node_, std::move(bound), sequential));
