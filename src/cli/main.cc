@@ -43,8 +43,7 @@ int main(int argc, char** argv) {
 
   cli::add_demo_command(app, global);
   cli::add_generate_command(app, global);
-  cli::add_unbuilt_command(app, "validate", "Check a pipeline spec without touching data");
-  cli::add_unbuilt_command(app, "run", "Run a pipeline's layers");
+  cli::add_pipeline_commands(app, global);
   cli::add_unbuilt_command(app, "train", "Train and register a model from Gold features");
   cli::add_unbuilt_command(app, "reproduce", "Retrain a logged run from its time-travel inputs and compare");
   cli::add_unbuilt_command(app, "score", "Batch-score Gold features into a predictions table");
