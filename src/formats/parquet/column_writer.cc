@@ -392,6 +392,18 @@ void LeafWriter::append_values(const Column& col, const uint32_t* rows, size_t f
     case TypeId::kDecimal: {
       const int128* v = col.data<int128>();
       const int p = leaf_.type.precision();
+      // A value beyond the declared precision would be silently truncated.
+      int128 limit = 1;
+      for (int i = 0; i < p; ++i) limit *= 10;
+      for (size_t i = 0; i < count; ++i) {
+        const int128 x = v[row(i)];
+        if (x >= limit || x <= -limit) {
+          std::string path;
+          for (const std::string& s : leaf_.path) path += (path.empty() ? "" : ".") + s;
+          throw Error::invalid_input("column '" + path + "': the value " + format_decimal(x, leaf_.type.scale()) +
+                                     " does not fit " + leaf_.type.to_string());
+        }
+      }
       if (p <= 9) {
         i32_.resize(count);
         for (size_t i = 0; i < count; ++i) i32_[i] = static_cast<int32_t>(v[row(i)]);

@@ -1,0 +1,122 @@
+"""Helpers for the Parquet interop tests: drive bullion's test-only
+parquet_tool and put pyarrow / DuckDB values into the tool's JSON value
+conventions, so that both sides compare exactly.
+
+Conventions (tests/formats/parquet/parquet_tool.cc): integers, dates (days)
+and timestamps (microseconds, floor of finer units) as ints; floats as
+numbers or "NaN"/"Infinity"/"-Infinity"; decimals as plain strings; strings
+as str; binary as lowercase hex; lists as lists; structs as dicts; maps as
+lists of [key, value].
+"""
+import decimal
+import json
+import math
+import os
+import pathlib
+import subprocess
+
+import pyarrow as pa
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def tool_path():
+    explicit = os.environ.get("BULLION_PARQUET_TOOL")
+    if explicit:
+        return explicit
+    binary = os.environ.get("BULLION_BINARY")
+    build = pathlib.Path(binary).resolve().parents[2] if binary else ROOT / "build"
+    return str(build / "tests" / "formats" / "parquet" / "parquet_tool")
+
+
+def run_tool(*args, check=True):
+    proc = subprocess.run([tool_path(), *map(str, args)], capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"parquet_tool {' '.join(map(str, args))} exited {proc.returncode}: {proc.stderr}")
+    return proc
+
+
+def bullion_read(path, *flags):
+    return json.loads(run_tool("read", path, *flags).stdout)
+
+
+def bullion_write(spec, out_path, tmp_path):
+    spec_path = pathlib.Path(tmp_path) / (pathlib.Path(out_path).name + ".spec.json")
+    spec_path.write_text(json.dumps(spec))
+    return json.loads(run_tool("write", spec_path, out_path).stdout)
+
+
+def _float(v):
+    if v is None:
+        return None
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    return v
+
+
+def _decimal(v):
+    if v is None:
+        return None
+    return format(decimal.Decimal(v), "f")
+
+
+def _strip_temporal(t):
+    """The type with timestamps/dates/times replaced by integers (for casting)."""
+    if pa.types.is_timestamp(t) or pa.types.is_time64(t) or pa.types.is_duration(t):
+        return pa.int64()
+    if pa.types.is_date32(t) or pa.types.is_time32(t):
+        return pa.int32()
+    if pa.types.is_dictionary(t):
+        return _strip_temporal(t.value_type)
+    if pa.types.is_large_list(t) or pa.types.is_list(t):
+        return pa.list_(pa.field(t.value_field.name, _strip_temporal(t.value_type), t.value_field.nullable))
+    if pa.types.is_map(t):
+        return pa.map_(_strip_temporal(t.key_type), pa.field("value", _strip_temporal(t.item_type),
+                                                             t.item_field.nullable))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _strip_temporal(f.type), f.nullable) for f in t])
+    if pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return pa.string()
+    if pa.types.is_large_binary(t) or pa.types.is_binary_view(t):
+        return pa.binary()
+    return t
+
+
+def _convert(v, t):
+    """One Python value of arrow type t (after _strip_temporal casting) into the tool's conventions."""
+    if v is None:
+        return None
+    if pa.types.is_dictionary(t):
+        return _convert(v, t.value_type)
+    if pa.types.is_timestamp(t):
+        per_second = {"s": 1, "ms": 1000, "us": 1_000_000, "ns": 1_000_000_000}[t.unit]
+        return (v * 1_000_000) // per_second
+    if pa.types.is_floating(t):
+        return _float(v)
+    if pa.types.is_decimal(t):
+        return _decimal(v)
+    if pa.types.is_uint64(t):
+        return str(v)
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t) \
+            or pa.types.is_binary_view(t):
+        return v.hex()
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return [_convert(x, t.value_type) for x in v]
+    if pa.types.is_map(t):
+        return [[_convert(k, t.key_type), _convert(x, t.item_type)] for k, x in v]
+    if pa.types.is_struct(t):
+        return {f.name: _convert(v.get(f.name), f.type) for f in t}
+    return v
+
+
+def arrow_columns(table):
+    """{name: [values]} of a pyarrow Table in the tool's conventions."""
+    out = {}
+    for field, column in zip(table.schema, table.columns):
+        stripped = column.cast(_strip_temporal(field.type)) if column.type != _strip_temporal(field.type) else column
+        values = stripped.to_pylist()
+        out[field.name] = [_convert(v, field.type) for v in values]
+    return out
+
