@@ -23,6 +23,9 @@ struct RawPage {
   std::string values;  // encoded values
   bool v2 = false;
   bool compressed = true;  // v2: whether the values section is compressed
+  // Header lies, for corruption tests.
+  int32_t uncompressed_size_override = -1;
+  int32_t compressed_size_delta = 0;
 };
 
 struct RawLeaf {
@@ -137,7 +140,8 @@ inline std::string build_raw_file(const std::vector<SchemaElement>& schema, cons
         v2.is_compressed = p.compressed;
         h.data_page_header_v2 = v2;
       }
-      h.compressed_page_size = static_cast<int32_t>(body.size());
+      h.compressed_page_size = static_cast<int32_t>(body.size()) + p.compressed_size_delta;
+      if (p.uncompressed_size_override >= 0) h.uncompressed_page_size = p.uncompressed_size_override;
       encode_page_header(h, &file);
       file += body;
       values += p.num_values;
