@@ -59,7 +59,7 @@ def _float(v):
 def _decimal(v):
     if v is None:
         return None
-    return format(decimal.Decimal(v), "f")
+    return format(decimal.Decimal(v), "f")  # exact: Decimal(str) keeps every digit
 
 
 def _strip_temporal(t):
@@ -120,3 +120,83 @@ def arrow_columns(table):
         out[field.name] = [_convert(v, field.type) for v in values]
     return out
 
+
+
+# --- an independent look at the footer -------------------------------------
+# pyarrow does not expose column_orders or which Statistics fields are
+# present, so the tests decode the Thrift compact protocol footer here: every
+# struct becomes {field_id: value}.
+
+def _varint(buf, pos):
+    shift = result = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return result, pos
+
+
+def _zigzag(n):
+    return (n >> 1) ^ -(n & 1)
+
+
+def _value(buf, pos, t):
+    if t in (1, 2):  # bool inside a field header
+        return t == 1, pos
+    if t == 3:
+        return buf[pos], pos + 1
+    if t in (4, 5, 6):
+        v, pos = _varint(buf, pos)
+        return _zigzag(v), pos
+    if t == 7:
+        return buf[pos:pos + 8], pos + 8
+    if t == 8:
+        n, pos = _varint(buf, pos)
+        return bytes(buf[pos:pos + n]), pos + n
+    if t in (9, 10):
+        h = buf[pos]
+        pos += 1
+        size, et = h >> 4, h & 0x0F
+        if size == 15:
+            size, pos = _varint(buf, pos)
+        out = []
+        for _ in range(size):
+            if et in (1, 2):
+                out.append(buf[pos] == 1)
+                pos += 1
+            else:
+                v, pos = _value(buf, pos, et)
+                out.append(v)
+        return out, pos
+    if t == 12:
+        return _struct(buf, pos)
+    raise ValueError(f"thrift type {t}")
+
+
+def _struct(buf, pos):
+    fields = {}
+    last = 0
+    while True:
+        h = buf[pos]
+        pos += 1
+        if h == 0:
+            return fields, pos
+        t = h & 0x0F
+        delta = h >> 4
+        if delta:
+            fid = last + delta
+        else:
+            z, pos = _varint(buf, pos)
+            fid = _zigzag(z)
+        last = fid
+        fields[fid], pos = _value(buf, pos, t)
+
+
+def read_footer(path):
+    data = pathlib.Path(path).read_bytes()
+    assert data[-4:] == b"PAR1"
+    n = int.from_bytes(data[-8:-4], "little")
+    meta, _ = _struct(data[-8 - n:-8], 0)
+    return meta
