@@ -229,12 +229,15 @@ std::string PageCodec::decompress(const uint8_t* in, size_t in_size, uint8_t* ou
       z_stream zs;
       std::memset(&zs, 0, sizeof(zs));
       if (inflateInit2(&zs, 15 + 32) != Z_OK) return "zlib inflateInit2 failed";
+      // zlib reports no progress (Z_BUF_ERROR) with no output space, even
+      // for an empty stream: give it a byte to spare.
+      uint8_t spare;
       zs.next_in = const_cast<Bytef*>(in);
       zs.avail_in = static_cast<uInt>(in_size);
-      zs.next_out = out;
-      zs.avail_out = static_cast<uInt>(out_size);
+      zs.next_out = out_size > 0 ? out : &spare;
+      zs.avail_out = out_size > 0 ? static_cast<uInt>(out_size) : 1;
       const int r = inflate(&zs, Z_FINISH);
-      const size_t produced = out_size - zs.avail_out;
+      const size_t produced = out_size > 0 ? out_size - zs.avail_out : 1 - zs.avail_out;
       inflateEnd(&zs);
       if (r != Z_STREAM_END) return "malformed or truncated gzip data";
       if (produced != out_size) {
