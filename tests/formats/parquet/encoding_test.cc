@@ -49,11 +49,10 @@ TEST(BitPacking, RoundTripsEveryWidth) {
 
 TEST(Rle, EncodesRunsAndLiterals) {
   // 10 x 4 then 0..7: an RLE run (header 10<<1, value byte) then a literal group.
+  std::vector<uint32_t> values(10, 4);
+  for (uint32_t i = 0; i < 8; ++i) values.push_back(i);
   std::string out;
-  RleEncoder enc(3, &out);
-  for (int i = 0; i < 10; ++i) enc.put(4);
-  for (int i = 0; i < 8; ++i) enc.put(static_cast<uint64_t>(i));
-  enc.flush();
+  rle_encode(values.data(), values.size(), 3, &out);
   EXPECT_EQ(out, std::string("\x14\x04\x03\x88\xc6\xfa", 6));
   RleDecoder dec(u8(out), out.size(), 3);
   std::vector<int32_t> v(18);
@@ -76,9 +75,7 @@ TEST(Rle, RoundTripsRandomPatterns) {
         for (size_t k = 0; k < run && v.size() < n; ++k) v.push_back(x);
       }
       std::string out;
-      RleEncoder enc(bw, &out);
-      for (uint32_t x : v) enc.put(x);
-      enc.flush();
+      rle_encode(v.data(), v.size(), bw, &out);
       RleDecoder dec(u8(out), out.size(), bw);
       std::vector<uint32_t> back(n);
       size_t got = 0;

@@ -260,9 +260,7 @@ TEST_F(Legacy, RecordsSplitAcrossV1PagesAndDictionaryFoundByHeader) {
   leaf.dictionary_count = 3;
   auto dict_indices = [](std::vector<uint32_t> idx) {
     std::string s(1, '\x02');
-    RleEncoder enc(2, &s);
-    for (uint32_t i : idx) enc.put(i);
-    enc.flush();
+    rle_encode(idx.data(), idx.size(), 2, &s);
     return s;
   };
   // Rows: [100, 200, 300], [200], [] ; page 1 holds 100, 200; page 2 continues with 300.
