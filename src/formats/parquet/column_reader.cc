@@ -496,6 +496,7 @@ void LeafReader::setup_values(Encoding encoding, const uint8_t* data, size_t siz
 }
 
 void LeafReader::decode_plain(PlainCursor& c, size_t k, Column& out, size_t pos, const char* where) {
+  if (k == 0) return;  // an empty dictionary has no buffers (memcpy of nullptr is undefined)
   const size_t avail = static_cast<size_t>(c.end - c.p);
   switch (leaf_.physical) {
     case PhysicalType::kBoolean: {
