@@ -335,12 +335,12 @@ void LeafReader::load_data_page(const PageHeader& h, const uint8_t* body) {
       std::string err = codec_.check_size(body + lv, csize, usize);
       if (!err.empty()) corrupt("data page: " + err);
       fresh_page_buffer(lv + usize);
-      std::memcpy(page_->data(), body, lv);
+      if (lv > 0) std::memcpy(page_->data(), body, lv);
       err = codec_.decompress(body + lv, csize, page_->data() + lv, usize);
       if (!err.empty()) corrupt("data page: " + err);
     } else {
       fresh_page_buffer(compressed);
-      std::memcpy(page_->data(), body, compressed);
+      if (compressed > 0) std::memcpy(page_->data(), body, compressed);
     }
     levels = page_->data();
     levels_size = page_->size();

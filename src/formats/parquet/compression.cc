@@ -194,10 +194,15 @@ std::string PageCodec::check_size(const uint8_t* in, size_t in_size, size_t out_
 }
 
 std::string PageCodec::decompress(const uint8_t* in, size_t in_size, uint8_t* out, size_t out_size) {
+  // Empty buffers may come as nullptr, which the libraries (and memcpy) must not see.
+  static const uint8_t no_input = 0;
+  uint8_t no_output = 0;
+  if (in == nullptr) in = &no_input;
+  if (out == nullptr) out = &no_output;
   switch (codec_) {
     case Codec::kUncompressed:
       if (in_size != out_size) return "uncompressed page size differs from its compressed size";
-      std::memcpy(out, in, in_size);
+      if (in_size > 0) std::memcpy(out, in, in_size);
       return {};
     case Codec::kSnappy: {
       size_t len = 0;

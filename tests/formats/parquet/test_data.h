@@ -59,18 +59,20 @@ inline std::vector<Field> all_flat_fields() {
 inline Value random_value(const DataType& t, std::mt19937_64& rng, uint64_t card, bool nullable) {
   if (nullable && rng() % 7 == 0) return Value::null(t);
   const uint64_t k = card ? rng() % card : rng();
-  const int64_t sk = static_cast<int64_t>(k) - static_cast<int64_t>(card / 2);
+  const int64_t sk = static_cast<int64_t>(k - card / 2);
+  // Wrapping multiplication (full-range values when card == 0).
+  auto mul = [sk](uint64_t m) { return static_cast<int64_t>(static_cast<uint64_t>(sk) * m); };
   switch (t.id()) {
     case TypeId::kBoolean:
       return Value::boolean(k & 1);
     case TypeId::kInt8:
       return Value::int8(static_cast<int8_t>(sk));
     case TypeId::kInt16:
-      return Value::int16(static_cast<int16_t>(sk * 37));
+      return Value::int16(static_cast<int16_t>(mul(37)));
     case TypeId::kInt32:
-      return Value::int32(static_cast<int32_t>(sk * 100003));
+      return Value::int32(static_cast<int32_t>(mul(100003)));
     case TypeId::kInt64:
-      return Value::int64(sk * 1000000007LL);
+      return Value::int64(mul(1000000007ULL));
     case TypeId::kFloat:
       return Value::float32(static_cast<float>(sk) / 8.0f);
     case TypeId::kDouble:
@@ -82,9 +84,9 @@ inline Value random_value(const DataType& t, std::mt19937_64& rng, uint64_t card
     case TypeId::kDate:
       return Value::date(static_cast<int32_t>(sk));
     case TypeId::kTimestamp:
-      return Value::timestamp(sk * 1000003);
+      return Value::timestamp(mul(1000003));
     case TypeId::kTimestampNtz:
-      return Value::timestamp_ntz(sk * 999983);
+      return Value::timestamp_ntz(mul(999983));
     case TypeId::kDecimal: {
       // Within the precision: |v| < 10^p.
       int128 limit = 1;
