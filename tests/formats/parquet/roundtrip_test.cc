@@ -355,3 +355,25 @@ TEST(RoundTrip, RowGroupsAreBoundedByBytes) {
 
 }  // namespace
 }  // namespace bullion::parquet
+
+namespace bullion::parquet {
+namespace {
+
+TEST(RoundTrip, WriterEndsRowGroupsEarlyUnderATightBudget) {
+  bullion::testing::TempDir dir;
+  const std::vector<Field> fields = {Field("id", DataType::int64()), Field("name", DataType::string())};
+  const Batch data = testing::random_batch(fields, 100000, 3, 0);
+  MemoryBudget budget(size_t{1} << 20);
+  budget.set_force_spill(true);  // a writer cannot spill: force_spill does not change its behaviour
+  WriteOptions opts;
+  opts.memory = &budget;
+  const std::string path = dir.file("tight.parquet");
+  const WrittenFile info = write_parquet(FileSystem::local(), path, data, opts);
+  EXPECT_GT(info.num_row_groups, 1u);
+  EXPECT_EQ(budget.used(), 0u);
+  EXPECT_LE(budget.peak(), budget.limit());
+  testing::expect_same_rows(data, read_parquet(FileSystem::local(), path));
+}
+
+}  // namespace
+}  // namespace bullion::parquet
