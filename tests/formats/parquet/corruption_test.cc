@@ -296,7 +296,8 @@ TEST_F(Corruption, ChunkOutsideTheFileAndMismatchedPaths) {
   children.schema[0].num_children = 5;
   expect_error(with(children), ErrorCategory::kCorrupt, {"claims 5 children"});
   FileMetaData nested = base;  // root claims 2 children, group a takes the only leaf
-  nested.schema = {group("schema", 2, std::nullopt), group("a", 1), primitive("x", PhysicalType::kInt32, Repetition::kOptional)};
+  nested.schema = {group("schema", 2, std::nullopt), group("a", 1),
+                   primitive("x", PhysicalType::kInt32, Repetition::kOptional)};
   expect_error(with(nested), ErrorCategory::kCorrupt, {"the schema ends inside a group"});
   FileMetaData no_chunks = base;
   no_chunks.row_groups[0].columns.clear();

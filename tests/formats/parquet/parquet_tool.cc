@@ -504,10 +504,10 @@ int cmd_bench_write(const std::string& in, const std::string& out, const Flags& 
 // through the writer, one 64k-row batch at a time: the memory used is one
 // batch plus one row group, whatever the file size.
 int cmd_gen(const std::string& out, const Flags& flags) {
-  auto schema = std::make_shared<Schema>(std::vector<Field>{
-      Field("customer_id", DataType::string()), Field("event_id", DataType::int64(), false),
-      Field("event_type", DataType::string()), Field("event_ts", DataType::timestamp()),
-      Field("amount", DataType::float64()), Field("note", DataType::string())});
+  auto schema = std::make_shared<Schema>(
+      std::vector<Field>{Field("customer_id", DataType::string()), Field("event_id", DataType::int64(), false),
+                         Field("event_type", DataType::string()), Field("event_ts", DataType::timestamp()),
+                         Field("amount", DataType::float64()), Field("note", DataType::string())});
   pq::WriteOptions opts;
   const double t0 = now_seconds();
   auto w = pq::ParquetWriter::open(bullion::FileSystem::local(), out, schema, opts);
