@@ -84,31 +84,35 @@ def _strip_temporal(t):
     return t
 
 
-def _convert(v, t):
-    """One Python value of arrow type t (after _strip_temporal casting) into the tool's conventions."""
-    if v is None:
-        return None
+def _converter(t):
+    """A function mapping one Python value of arrow type t (after _strip_temporal casting) to the
+    tool's conventions, built once per type (per-value type dispatch is too slow for big files)."""
     if pa.types.is_dictionary(t):
-        return _convert(v, t.value_type)
+        return _converter(t.value_type)
     if pa.types.is_timestamp(t):
         per_second = {"s": 1, "ms": 1000, "us": 1_000_000, "ns": 1_000_000_000}[t.unit]
-        return (v * 1_000_000) // per_second
+        if per_second == 1_000_000:
+            return lambda v: v
+        return lambda v: None if v is None else (v * 1_000_000) // per_second
     if pa.types.is_floating(t):
-        return _float(v)
+        return _float
     if pa.types.is_decimal(t):
-        return _decimal(v)
+        return _decimal
     if pa.types.is_uint64(t):
-        return str(v)
+        return lambda v: None if v is None else str(v)
     if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t) \
             or pa.types.is_binary_view(t):
-        return v.hex()
+        return lambda v: None if v is None else v.hex()
     if pa.types.is_list(t) or pa.types.is_large_list(t):
-        return [_convert(x, t.value_type) for x in v]
+        item = _converter(t.value_type)
+        return lambda v: None if v is None else [item(x) for x in v]
     if pa.types.is_map(t):
-        return [[_convert(k, t.key_type), _convert(x, t.item_type)] for k, x in v]
+        key, item = _converter(t.key_type), _converter(t.item_type)
+        return lambda v: None if v is None else [[key(k), item(x)] for k, x in v]
     if pa.types.is_struct(t):
-        return {f.name: _convert(v.get(f.name), f.type) for f in t}
-    return v
+        fields = [(f.name, _converter(f.type)) for f in t]
+        return lambda v: None if v is None else {name: conv(v.get(name)) for name, conv in fields}
+    return lambda v: v
 
 
 def arrow_columns(table):
@@ -116,8 +120,15 @@ def arrow_columns(table):
     out = {}
     for field, column in zip(table.schema, table.columns):
         stripped = column.cast(_strip_temporal(field.type)) if column.type != _strip_temporal(field.type) else column
+        if pa.types.is_decimal(field.type):
+            # Arrow's decimal text ("-1.50", every scale digit) is the tool's and vectorized,
+            # except that it writes some zeros in exponent form ("0E-10").
+            text = column.cast(pa.string()).to_pylist()
+            out[field.name] = [v if v is None or "E" not in v else _decimal(v) for v in text]
+            continue
         values = stripped.to_pylist()
-        out[field.name] = [_convert(v, field.type) for v in values]
+        conv = _converter(field.type)
+        out[field.name] = [conv(v) for v in values]
     return out
 
 

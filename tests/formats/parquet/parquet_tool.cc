@@ -5,6 +5,7 @@
 //   parquet_tool write <spec.json> <out.parquet>   write rows described by a JSON spec
 //   parquet_tool read <file> [--columns a,b] [--batch-rows N] [--memory-limit BYTES] [--stats]
 //                                                   print schema, values (and stats) as JSON
+//   parquet_tool read-many <list.txt> [flags]      read every listed file; one JSON line each
 //   parquet_tool bench-read <file> [--memory-limit BYTES] [--columns a,b]
 //                                                   time a full scan; print JSON metrics
 //   parquet_tool bench-write <in.parquet> <out.parquet> [--compression C] [--no-dictionary]
@@ -371,7 +372,7 @@ Flags parse_flags(int argc, char** argv, int start) {
   return f;
 }
 
-int cmd_read(const std::string& path, const Flags& flags) {
+json read_json(const std::string& path, const Flags& flags) {
   auto file = pq::ParquetFile::open(bullion::FileSystem::local(), path);
   pq::ScanOptions opts;
   opts.columns = flags.columns;
@@ -420,7 +421,30 @@ int cmd_read(const std::string& path, const Flags& flags) {
     }
     out["row_groups"] = groups;
   }
-  std::cout << out.dump() << "\n";
+  return out;
+}
+
+int cmd_read(const std::string& path, const Flags& flags) {
+  std::cout << read_json(path, flags).dump() << "\n";
+  return 0;
+}
+
+// Reads every file listed (one path a line) in one process: one JSON line
+// per file, {"path", "result"} or {"path", "error", "category"}.
+int cmd_read_many(const std::string& list, const Flags& flags) {
+  std::ifstream in(list);
+  std::string path;
+  while (std::getline(in, path)) {
+    if (path.empty()) continue;
+    json line = {{"path", path}};
+    try {
+      line["result"] = read_json(path, flags);
+    } catch (const bullion::Error& e) {
+      line["error"] = e.message();
+      line["category"] = std::string(bullion::category_name(e.category()));
+    }
+    std::cout << line.dump() << "\n";
+  }
   return 0;
 }
 
@@ -561,6 +585,7 @@ int main(int argc, char** argv) {
     const std::string cmd = argv[1];
     if (cmd == "write" && argc == 4) return cmd_write(argv[2], argv[3]);
     if (cmd == "read") return cmd_read(argv[2], parse_flags(argc, argv, 3));
+    if (cmd == "read-many") return cmd_read_many(argv[2], parse_flags(argc, argv, 3));
     if (cmd == "bench-read") return cmd_bench_read(argv[2], parse_flags(argc, argv, 3));
     if (cmd == "gen") return cmd_gen(argv[2], parse_flags(argc, argv, 3));
     if (cmd == "bench-write" && argc >= 4) return cmd_bench_write(argv[2], argv[3], parse_flags(argc, argv, 4));
