@@ -107,6 +107,21 @@ inline bool bytes_equal(const char* a, const char* b, size_t n) {
   return true;
 }
 
+// a < b as unsigned bytes (what std::string_view's compare does, without a libc call per value).
+inline bool bytes_less(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const uint64_t x = __builtin_bswap64(load64(a.data() + i)), y = __builtin_bswap64(load64(b.data() + i));
+    if (x != y) return x < y;
+  }
+  for (; i < n; ++i) {
+    const uint8_t x = static_cast<uint8_t>(a[i]), y = static_cast<uint8_t>(b[i]);
+    if (x != y) return x < y;
+  }
+  return a.size() < b.size();
+}
+
 inline void copy_bytes(char* dst, const char* src, size_t n) {
   if (n > 16) {
     std::memcpy(dst, src, n);
@@ -598,15 +613,15 @@ void LeafWriter::append_fixed(const T* v, size_t count) {
 }
 
 void LeafWriter::update_string_stats(std::string_view v) {
-  // Byte-wise (unsigned) order: std::string_view compares with char_traits<char>, i.e. memcmp.
+  // Byte-wise (unsigned) order, as TYPE_DEFINED_ORDER requires for byte arrays.
   StatsAccumulator& s = chunk_stats_;
   if (!s.has) {
     s.has = true;
     s.smin.assign(v);
     s.smax.assign(v);
-  } else if (v < std::string_view(s.smin)) {
+  } else if (bytes_less(v, s.smin)) {
     s.smin.assign(v);
-  } else if (v > std::string_view(s.smax)) {
+  } else if (bytes_less(s.smax, v)) {
     s.smax.assign(v);
   }
 }
