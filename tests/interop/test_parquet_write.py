@@ -7,6 +7,7 @@ import math
 import random
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -135,10 +136,87 @@ def duckdb_columns(path, exclude=()):
     return arrow_columns(con.sql(f"SELECT {select} FROM read_parquet('{path}')").to_arrow_table())
 
 
+def _leaf_array(array, parts):
+    """The values of one leaf column (path after the top-level name), NULL ancestors applied."""
+    if not parts:
+        return array
+    t = array.type
+    if pa.types.is_struct(t):
+        children = array.flatten()  # merges the struct's validity into its children
+        return _leaf_array(children[t.get_field_index(parts[0])], parts[1:])
+    if pa.types.is_map(t):
+        return _leaf_array(array.keys if parts[1] == "key" else array.items, parts[2:])
+    if pa.types.is_list(t):
+        return _leaf_array(array.flatten(), parts[2:])
+    raise AssertionError(f"unexpected type {t} at {parts}")
+
+
+def _leaf_type_name(t):
+    if pa.types.is_string(t):
+        return "string"
+    if pa.types.is_binary(t):
+        return "binary"
+    if pa.types.is_float32(t):
+        return "float"
+    if pa.types.is_float64(t):
+        return "double"
+    if pa.types.is_decimal(t):
+        return f"decimal({t.precision},{t.scale})"
+    return "integer"
+
+
+def check_footer_statistics(path):
+    """Every leaf column chunk's min/max are the true extremes of its values; column orders set."""
+    pf = pq.ParquetFile(path)
+    md = pf.metadata
+    footer = read_footer(path)
+    assert footer.get(7) == [{1: {}}] * md.num_columns  # TYPE_DEFINED_ORDER for every leaf
+    for g in range(md.num_row_groups):
+        rg_table = pf.read_row_group(g)
+        for c in range(md.num_columns):
+            chunk = md.row_group(g).column(c)
+            parts = chunk.path_in_schema.split(".")
+            leaf = _leaf_array(rg_table.column(parts[0]).combine_chunks(), parts[1:])
+            type_name = _leaf_type_name(leaf.type)
+            if type_name == "integer":
+                if pa.types.is_date32(leaf.type):
+                    leaf = leaf.cast(pa.int32())
+                values = (leaf if pa.types.is_boolean(leaf.type) else leaf.cast(pa.int64())).to_pylist()
+            elif type_name.startswith("decimal"):
+                values = leaf.cast(pa.string()).to_pylist()
+            else:
+                values = arrow_columns(pa.table({"v": leaf}))["v"]
+            lo, hi = _physical_bounds(values, type_name)
+            stats = chunk.statistics
+            # null_count counts level entries without a value (NULLs, and NULL or empty lists above).
+            assert stats.null_count == chunk.num_values - sum(v is not None for v in values), chunk.path_in_schema
+            raw = footer[4][g][1][c][3][12]
+            assert 1 not in raw and 2 not in raw, "deprecated min/max written"
+            if lo is None:
+                assert 5 not in raw and 6 not in raw, chunk.path_in_schema
+                continue
+            if type_name in ("string", "binary") and (len(lo) > 64 or len(hi) > 64):
+                # Truncated bounds; a maximum with no 64-byte upper bound (all 0xFF) is dropped.
+                assert raw[6] <= lo and len(raw[6]) <= 64, chunk.path_in_schema
+                if 5 in raw:
+                    assert raw[5] >= hi and len(raw[5]) <= 64, chunk.path_in_schema
+                else:
+                    assert hi[:64] == b"\xff" * 64, chunk.path_in_schema
+                continue
+            got_lo, got_hi = _raw_to_comparable(stats.min_raw, type_name), _raw_to_comparable(stats.max_raw, type_name)
+            assert (got_lo, got_hi) == (lo, hi), (chunk.path_in_schema, g)
+            if type_name in ("float", "double"):
+                if lo == 0:
+                    assert math.copysign(1, got_lo) == -1
+                if hi == 0:
+                    assert math.copysign(1, got_hi) == 1
+
+
 def write_and_check(tmp_path, name, schema, columns, options, check_duckdb=True, duckdb_exclude=()):
     path = tmp_path / f"{name}.parquet"
     info = bullion_write({"schema": schema, "columns": columns, "options": options, "batch_rows": 997}, path, tmp_path)
     assert info["num_rows"] == len(next(iter(columns.values())))
+    check_footer_statistics(path)
     table = pq.read_table(path)
     assert arrow_columns(table) == columns
     if check_duckdb:
@@ -193,8 +271,8 @@ def test_forced_encodings(tmp_path):
             assert encodings[name] in md.row_group(0).column(i).encodings, name
 
 
-def _physical_bounds(name, values, schema_type):
-    """True min/max of the non-NULL values as pyarrow's Statistics.min_raw/max_raw give them."""
+def _physical_bounds(values, schema_type):
+    """True min/max of the non-NULL values (tool conventions) as Statistics.min_raw/max_raw give them."""
     present = [v for v in values if v is not None]
     if schema_type in ("float", "double"):
         present = [v for v in present if v not in ("NaN",)]
@@ -235,7 +313,7 @@ def test_footer_statistics_are_exact_and_column_orders_set(tmp_path):
             name = field["name"]
             values = columns[name][g * 1000:(g + 1) * 1000]
             stats = rg.column(c).statistics
-            lo, hi = _physical_bounds(name, values, types[name])
+            lo, hi = _physical_bounds(values, types[name])
             assert stats.null_count == sum(v is None for v in values), name
             if lo is None:
                 assert not stats.has_min_max, name
