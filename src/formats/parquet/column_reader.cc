@@ -246,6 +246,8 @@ void LeafReader::decode_levels(Encoding encoding, const uint8_t* data, size_t si
     throw Error::unsupported(context_ + ": " + which + " level encoding " + std::string(encoding_name(encoding)) +
                              " is not supported");
   }
+  // The decoder already bounds levels by 2^bw - 1; check only when max_level is below that.
+  if (max_level == (1 << bw) - 1) return;
   int16_t mx = 0;
   for (size_t i = 0; i < n; ++i) mx = std::max(mx, out[i]);
   if (mx > max_level) {
@@ -333,12 +335,12 @@ void LeafReader::load_data_page(const PageHeader& h, const uint8_t* body) {
       std::string err = codec_.check_size(body + lv, csize, usize);
       if (!err.empty()) corrupt("data page: " + err);
       fresh_page_buffer(lv + usize);
-      std::memcpy(page_->data(), body, lv);
+      if (lv > 0) std::memcpy(page_->data(), body, lv);
       err = codec_.decompress(body + lv, csize, page_->data() + lv, usize);
       if (!err.empty()) corrupt("data page: " + err);
     } else {
       fresh_page_buffer(compressed);
-      std::memcpy(page_->data(), body, compressed);
+      if (compressed > 0) std::memcpy(page_->data(), body, compressed);
     }
     levels = page_->data();
     levels_size = page_->size();
@@ -388,8 +390,11 @@ void LeafReader::load_data_page(const PageHeader& h, const uint8_t* body) {
   page_pos_ = 0;
   entries_loaded_ += num_values;
 
+  // Encodings that decode the whole page up front need its non-NULL count.
   size_t non_null = n;
-  if (leaf_.max_def > 0) {
+  const bool whole_page = encoding == Encoding::kDeltaLengthByteArray || encoding == Encoding::kDeltaByteArray ||
+                          encoding == Encoding::kByteStreamSplit || encoding == Encoding::kDeltaBinaryPacked;
+  if (leaf_.max_def > 0 && whole_page) {
     non_null = 0;
     const int16_t mx = leaf_.max_def;
     for (size_t i = 0; i < n; ++i) non_null += page_def_[i] == mx;
@@ -412,11 +417,11 @@ void LeafReader::setup_values(Encoding encoding, const uint8_t* data, size_t siz
     case Encoding::kPlainDictionary:
     case Encoding::kRleDictionary: {
       if (!dict_) corrupt("a dictionary-encoded page precedes any dictionary page");
-      if (num_values == 0) {
+      // An all-NULL page may carry no index data at all; reading values from it fails later.
+      if (size == 0) {
         rle_.reset(data, 0, 0);
         return;
       }
-      if (size < 1) corrupt("a dictionary-encoded page has no index bit width");
       const int bw = data[0];
       if (bw > 32) corrupt("dictionary index bit width " + std::to_string(bw) + " exceeds 32");
       rle_.reset(data + 1, size - 1, bw);
@@ -441,7 +446,8 @@ void LeafReader::setup_values(Encoding encoding, const uint8_t* data, size_t siz
       return;
     case Encoding::kDeltaLengthByteArray: {
       if (pt != PhysicalType::kByteArray) wrong_type();
-      reserve(&mem_delta_, num_values * sizeof(std::string_view), "decoded byte-array lengths");
+      // Views plus the decoder's length array.
+      reserve(&mem_delta_, num_values * (sizeof(std::string_view) + 8), "decoded byte-array lengths");
       const std::string err = decode_delta_length_byte_array(data, size, num_values, &page_views_, nullptr);
       if (!err.empty()) corrupt(err);
       page_views_pos_ = 0;
@@ -450,13 +456,14 @@ void LeafReader::setup_values(Encoding encoding, const uint8_t* data, size_t siz
     }
     case Encoding::kDeltaByteArray: {
       if (pt != PhysicalType::kByteArray && pt != PhysicalType::kFixedLenByteArray) wrong_type();
-      reserve(&mem_delta_, num_values * sizeof(std::string_view), "decoded byte-array prefixes");
+      // Views plus the decoder's prefix, suffix and length arrays.
+      reserve(&mem_delta_, num_values * (2 * sizeof(std::string_view) + 16), "decoded byte-array prefixes");
       const uint64_t room = memory_.limit() > memory_.total() ? memory_.limit() - memory_.total() : 0;
       auto storage = std::make_shared<std::string>();
       const std::string err =
           decode_delta_byte_array(data, size, num_values, static_cast<size_t>(room), storage.get(), &page_views_);
       if (!err.empty()) corrupt(err);
-      reserve(&mem_delta_, num_values * sizeof(std::string_view) + storage->size(), "decoded byte arrays");
+      reserve(&mem_delta_, num_values * (2 * sizeof(std::string_view) + 16) + storage->size(), "decoded byte arrays");
       if (pt == PhysicalType::kFixedLenByteArray) {
         for (const std::string_view v : page_views_) {
           if (v.size() != value_width_) {
@@ -489,6 +496,7 @@ void LeafReader::setup_values(Encoding encoding, const uint8_t* data, size_t siz
 }
 
 void LeafReader::decode_plain(PlainCursor& c, size_t k, Column& out, size_t pos, const char* where) {
+  if (k == 0) return;  // an empty dictionary has no buffers (memcpy of nullptr is undefined)
   const size_t avail = static_cast<size_t>(c.end - c.p);
   switch (leaf_.physical) {
     case PhysicalType::kBoolean: {

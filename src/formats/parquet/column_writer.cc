@@ -61,23 +61,109 @@ std::string_view encoding_label(ValueEncoding e) {
 
 }  // namespace
 
+// Short byte strings are hashed, compared and copied inline with
+// overlapping word loads (a libc call per 10-byte value costs more than the work).
+inline uint64_t load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline uint32_t load32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+inline uint64_t hash_bytes(std::string_view v) {
+  const size_t n = v.size();
+  if (n > 16) return XXH3_64bits(v.data(), n);
+  uint64_t a = 0, b = 0;
+  const char* p = v.data();
+  if (n >= 8) {
+    a = load64(p);
+    b = load64(p + n - 8);
+  } else if (n >= 4) {
+    a = load32(p);
+    b = load32(p + n - 4);
+  } else if (n > 0) {
+    a = static_cast<uint8_t>(p[0]) | (static_cast<uint64_t>(static_cast<uint8_t>(p[n / 2])) << 8) |
+        (static_cast<uint64_t>(static_cast<uint8_t>(p[n - 1])) << 16);
+  }
+  uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ULL)) + n * 0xC2B2AE3D27D4EB4FULL;
+  h ^= h >> 32;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 29;
+  return h;
+}
+
+inline bool bytes_equal(const char* a, const char* b, size_t n) {
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    return load64(a) == load64(b) && load64(a + n - 8) == load64(b + n - 8);
+  }
+  if (n >= 4) return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+// a < b as unsigned bytes (what std::string_view's compare does, without a libc call per value).
+inline bool bytes_less(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const uint64_t x = __builtin_bswap64(load64(a.data() + i)), y = __builtin_bswap64(load64(b.data() + i));
+    if (x != y) return x < y;
+  }
+  for (; i < n; ++i) {
+    const uint8_t x = static_cast<uint8_t>(a[i]), y = static_cast<uint8_t>(b[i]);
+    if (x != y) return x < y;
+  }
+  return a.size() < b.size();
+}
+
+inline void copy_bytes(char* dst, const char* src, size_t n) {
+  if (n > 16) {
+    std::memcpy(dst, src, n);
+  } else if (n >= 8) {
+    const uint64_t x = load64(src), y = load64(src + n - 8);
+    std::memcpy(dst, &x, 8);
+    std::memcpy(dst + n - 8, &y, 8);
+  } else if (n >= 4) {
+    const uint32_t x = load32(src), y = load32(src + n - 4);
+    std::memcpy(dst, &x, 4);
+    std::memcpy(dst + n - 4, &y, 4);
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
 // Dictionary: open addressing over entry indices; fixed-width entries are
 // kept as raw bits, byte arrays in an arena (batches do not outlive write()).
 struct LeafWriter::Dict {
+  // A slot holds an entry index and 32 bits of its hash, so a probe touches
+  // one cache line until the hashes match.
+  struct Slot {
+    int32_t index;
+    uint32_t tag;
+  };
   bool bytes = false;
   size_t width = 0;  // fixed-width bytes, or FIXED_LEN_BYTE_ARRAY length (0: BYTE_ARRAY)
   std::vector<uint64_t> fixed;
   std::vector<std::string_view> strs;
   std::vector<uint64_t> hashes;
   StringArena arena;
-  std::vector<int32_t> slots;
+  std::vector<Slot> slots;
   size_t mask = 0;
   size_t plain_bytes = 0;
+  bool inserted = false;  // the last insert added an entry
 
   Dict(bool is_bytes, size_t w) : bytes(is_bytes), width(w) { rehash(1024); }
 
   size_t size() const { return bytes ? strs.size() : fixed.size(); }
-  size_t memory() const { return slots.size() * 4 + fixed.size() * 8 + strs.size() * 24 + arena.bytes_reserved(); }
+  size_t memory() const {
+    return slots.size() * sizeof(Slot) + fixed.size() * 8 + strs.size() * 24 + arena.bytes_reserved();
+  }
 
   static uint64_t mix(uint64_t x) {
     x ^= x >> 33;
@@ -89,47 +175,61 @@ struct LeafWriter::Dict {
   }
 
   void rehash(size_t capacity) {
-    slots.assign(capacity, -1);
+    slots.assign(capacity, Slot{-1, 0});
     mask = capacity - 1;
     const size_t n = size();
     for (size_t i = 0; i < n; ++i) {
-      size_t s = (bytes ? hashes[i] : mix(fixed[i])) & mask;
-      while (slots[s] >= 0) s = (s + 1) & mask;
-      slots[s] = static_cast<int32_t>(i);
+      const uint64_t h = bytes ? hashes[i] : mix(fixed[i]);
+      size_t s = h & mask;
+      while (slots[s].index >= 0) s = (s + 1) & mask;
+      slots[s] = Slot{static_cast<int32_t>(i), static_cast<uint32_t>(h >> 32)};
     }
   }
 
   uint32_t insert_fixed(uint64_t bits) {
-    size_t s = mix(bits) & mask;
+    const uint64_t h = mix(bits);
+    const uint32_t tag = static_cast<uint32_t>(h >> 32);
+    size_t s = h & mask;
     while (true) {
-      const int32_t e = slots[s];
-      if (e < 0) break;
-      if (fixed[static_cast<size_t>(e)] == bits) return static_cast<uint32_t>(e);
+      const Slot slot = slots[s];
+      if (slot.index < 0) break;
+      if (slot.tag == tag && fixed[static_cast<size_t>(slot.index)] == bits) {
+        inserted = false;
+        return static_cast<uint32_t>(slot.index);
+      }
       s = (s + 1) & mask;
     }
     const int32_t idx = static_cast<int32_t>(fixed.size());
     fixed.push_back(bits);
-    slots[s] = idx;
+    slots[s] = Slot{idx, tag};
     plain_bytes += width;
+    inserted = true;
     if (fixed.size() * 2 > slots.size()) rehash(slots.size() * 2);
     return static_cast<uint32_t>(idx);
   }
 
   uint32_t insert_bytes(std::string_view v) {
-    const uint64_t h = XXH3_64bits(v.data(), v.size());
+    const uint64_t h = hash_bytes(v);
+    const uint32_t tag = static_cast<uint32_t>(h >> 32);
     size_t s = h & mask;
     while (true) {
-      const int32_t e = slots[s];
-      if (e < 0) break;
-      const size_t ei = static_cast<size_t>(e);
-      if (hashes[ei] == h && strs[ei] == v) return static_cast<uint32_t>(e);
+      const Slot slot = slots[s];
+      if (slot.index < 0) break;
+      if (slot.tag == tag) {
+        const std::string_view e = strs[static_cast<size_t>(slot.index)];
+        if (e.size() == v.size() && bytes_equal(e.data(), v.data(), v.size())) {
+          inserted = false;
+          return static_cast<uint32_t>(slot.index);
+        }
+      }
       s = (s + 1) & mask;
     }
     const int32_t idx = static_cast<int32_t>(strs.size());
     strs.push_back(arena.add(v));
     hashes.push_back(h);
-    slots[s] = idx;
+    slots[s] = Slot{idx, tag};
     plain_bytes += v.size() + (width == 0 ? 4 : 0);
+    inserted = true;
     if (strs.size() * 2 > slots.size()) rehash(slots.size() * 2);
     return static_cast<uint32_t>(idx);
   }
@@ -392,6 +492,18 @@ void LeafWriter::append_values(const Column& col, const uint32_t* rows, size_t f
     case TypeId::kDecimal: {
       const int128* v = col.data<int128>();
       const int p = leaf_.type.precision();
+      // A value beyond the declared precision would be silently truncated.
+      int128 limit = 1;
+      for (int i = 0; i < p; ++i) limit *= 10;
+      for (size_t i = 0; i < count; ++i) {
+        const int128 x = v[row(i)];
+        if (x >= limit || x <= -limit) {
+          std::string path;
+          for (const std::string& s : leaf_.path) path += (path.empty() ? "" : ".") + s;
+          throw Error::invalid_input("column '" + path + "': the value " + format_decimal(x, leaf_.type.scale()) +
+                                     " does not fit " + leaf_.type.to_string());
+        }
+      }
       if (p <= 9) {
         i32_.resize(count);
         for (size_t i = 0; i < count; ++i) i32_[i] = static_cast<int32_t>(v[row(i)]);
@@ -423,29 +535,14 @@ void LeafWriter::append_values(const Column& col, const uint32_t* rows, size_t f
     }
     case TypeId::kString:
     case TypeId::kBinary: {
-      views_.resize(count);
       const std::string_view* v = col.strings();
-      if (!rows) {
-        std::memcpy(views_.data(), v + first, count * sizeof(std::string_view));
-      } else {
+      const std::string_view* x = v + first;
+      if (rows) {
+        views_.resize(count);
         for (size_t i = 0; i < count; ++i) views_[i] = v[rows[i]];
+        x = views_.data();
       }
-      // Byte-wise (unsigned) min/max: std::string_view compares with char_traits<char>, i.e. memcmp.
-      const std::string_view* x = views_.data();
-      size_t lo = 0, hi = 0;
-      for (size_t i = 1; i < count; ++i) {
-        if (x[i] < x[lo]) lo = i;
-        if (x[i] > x[hi]) hi = i;
-      }
-      if (!chunk_stats_.has) {
-        chunk_stats_.has = true;
-        chunk_stats_.smin.assign(x[lo]);
-        chunk_stats_.smax.assign(x[hi]);
-      } else {
-        if (x[lo] < std::string_view(chunk_stats_.smin)) chunk_stats_.smin.assign(x[lo]);
-        if (x[hi] > std::string_view(chunk_stats_.smax)) chunk_stats_.smax.assign(x[hi]);
-      }
-      append_bytes(views_.data(), count);
+      append_bytes(x, count);
       return;
     }
     case TypeId::kNull:
@@ -515,26 +612,53 @@ void LeafWriter::append_fixed(const T* v, size_t count) {
   }
 }
 
+void LeafWriter::update_string_stats(std::string_view v) {
+  // Byte-wise (unsigned) order, as TYPE_DEFINED_ORDER requires for byte arrays.
+  StatsAccumulator& s = chunk_stats_;
+  if (!s.has) {
+    s.has = true;
+    s.smin.assign(v);
+    s.smax.assign(v);
+  } else if (bytes_less(v, s.smin)) {
+    s.smin.assign(v);
+  } else if (bytes_less(s.smax, v)) {
+    s.smax.assign(v);
+  }
+}
+
 void LeafWriter::append_bytes(const std::string_view* v, size_t count) {
   const bool flba = leaf_.physical == PhysicalType::kFixedLenByteArray;
+  // FIXED_LEN_BYTE_ARRAY holds decimals here, whose statistics come from their values.
+  const bool string_stats = leaf_.type.is_string_like();
+  size_t bytes = 0;
   if (mode_ == Mode::kDictionary) {
     const size_t base = page_indices_.size();
     page_indices_.resize(base + count);
     uint32_t* out = page_indices_.data() + base;
     for (size_t i = 0; i < count; ++i) {
       out[i] = dict_->insert_bytes(v[i]);
-      page_plain_bytes_ += v[i].size() + (flba ? 0 : 4);
+      // Every value of the chunk is in its dictionary: new entries carry the extremes.
+      if (dict_->inserted && string_stats) update_string_stats(v[i]);
+      bytes += v[i].size();
     }
+    page_plain_bytes_ += bytes + (flba ? 0 : 4 * count);
     return;
   }
+  for (size_t i = 0; i < count; ++i) bytes += v[i].size();
+  const size_t base = page_plain_.size();
+  page_plain_.resize(base + bytes + (flba ? 0 : 4 * count));
+  char* w = page_plain_.data() + base;
   for (size_t i = 0; i < count; ++i) {
     if (!flba) {
       const uint32_t len = static_cast<uint32_t>(v[i].size());
-      page_plain_.append(reinterpret_cast<const char*>(&len), 4);
+      std::memcpy(w, &len, 4);
+      w += 4;
     }
-    page_plain_.append(v[i]);
-    page_plain_bytes_ += v[i].size() + (flba ? 0 : 4);
+    copy_bytes(w, v[i].data(), v[i].size());
+    w += v[i].size();
+    if (string_stats) update_string_stats(v[i]);
   }
+  page_plain_bytes_ += bytes + (flba ? 0 : 4 * count);
 }
 
 void LeafWriter::fallback_to_plain() { mode_ = Mode::kPlain; }
@@ -564,13 +688,10 @@ void LeafWriter::flush_page() {
     encoding = Encoding::kRleDictionary;
     const int bw = bit_width_for(dict_->size() > 0 ? dict_->size() - 1 : 0);
     body_.push_back(static_cast<char>(bw));
-    RleEncoder enc(bw, &body_);
-    for (uint32_t idx : page_indices_) enc.put(idx);
-    enc.flush();
+    rle_encode(page_indices_.data(), page_indices_.size(), bw, &body_);
     dict_used_ = true;
   } else if (leaf_.physical == PhysicalType::kBoolean) {
-    std::vector<uint64_t> bits(page_bools_.begin(), page_bools_.end());
-    pack_bits(bits.data(), bits.size(), 1, &body_);
+    pack_bits(page_bools_.data(), page_bools_.size(), 1, &body_);
   } else if (mode_ == Mode::kPlain) {
     body_.swap(page_plain_);
   } else {

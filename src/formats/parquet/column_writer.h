@@ -63,6 +63,7 @@ class LeafWriter {
   template <class T>
   void append_fixed(const T* vals, size_t count);
   void append_bytes(const std::string_view* vals, size_t count);
+  void update_string_stats(std::string_view v);
   void flush_page();
   void fallback_to_plain();
   void write_dictionary_page(std::string* out, size_t* uncompressed_total);

@@ -194,10 +194,15 @@ std::string PageCodec::check_size(const uint8_t* in, size_t in_size, size_t out_
 }
 
 std::string PageCodec::decompress(const uint8_t* in, size_t in_size, uint8_t* out, size_t out_size) {
+  // Empty buffers may come as nullptr, which the libraries (and memcpy) must not see.
+  static const uint8_t no_input = 0;
+  uint8_t no_output = 0;
+  if (in == nullptr) in = &no_input;
+  if (out == nullptr) out = &no_output;
   switch (codec_) {
     case Codec::kUncompressed:
       if (in_size != out_size) return "uncompressed page size differs from its compressed size";
-      std::memcpy(out, in, in_size);
+      if (in_size > 0) std::memcpy(out, in, in_size);
       return {};
     case Codec::kSnappy: {
       size_t len = 0;
@@ -229,12 +234,15 @@ std::string PageCodec::decompress(const uint8_t* in, size_t in_size, uint8_t* ou
       z_stream zs;
       std::memset(&zs, 0, sizeof(zs));
       if (inflateInit2(&zs, 15 + 32) != Z_OK) return "zlib inflateInit2 failed";
+      // zlib reports no progress (Z_BUF_ERROR) with no output space, even
+      // for an empty stream: give it a byte to spare.
+      uint8_t spare;
       zs.next_in = const_cast<Bytef*>(in);
       zs.avail_in = static_cast<uInt>(in_size);
-      zs.next_out = out;
-      zs.avail_out = static_cast<uInt>(out_size);
+      zs.next_out = out_size > 0 ? out : &spare;
+      zs.avail_out = out_size > 0 ? static_cast<uInt>(out_size) : 1;
       const int r = inflate(&zs, Z_FINISH);
-      const size_t produced = out_size - zs.avail_out;
+      const size_t produced = out_size > 0 ? out_size - zs.avail_out : 1 - zs.avail_out;
       inflateEnd(&zs);
       if (r != Z_STREAM_END) return "malformed or truncated gzip data";
       if (produced != out_size) {

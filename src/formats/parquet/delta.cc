@@ -167,15 +167,12 @@ std::string decode_delta_length_byte_array(const uint8_t* data, size_t size, siz
                                            std::vector<std::string_view>* out, const uint8_t** end) {
   DeltaBinaryPackedDecoder lengths;
   if (!lengths.init(data, size)) return "malformed DELTA_LENGTH_BYTE_ARRAY length header";
-  if (lengths.total_count() < count) return "DELTA_LENGTH_BYTE_ARRAY holds fewer lengths than values";
+  if (lengths.total_count() != count) {
+    return "DELTA_LENGTH_BYTE_ARRAY holds " + std::to_string(lengths.total_count()) + " lengths for " +
+           std::to_string(count) + " values";
+  }
   std::vector<int64_t> lens(count);
   if (lengths.get(lens.data(), count) != count) return "malformed DELTA_LENGTH_BYTE_ARRAY lengths";
-  // Lengths beyond `count` (never written by sane writers) would shift the data; decode them too.
-  if (lengths.total_count() > count) {
-    if (lengths.total_count() - count > size) return "DELTA_LENGTH_BYTE_ARRAY length count exceeds the data";
-    std::vector<int64_t> extra(static_cast<size_t>(lengths.total_count() - count));
-    if (lengths.get(extra.data(), extra.size()) != extra.size()) return "malformed DELTA_LENGTH_BYTE_ARRAY lengths";
-  }
   const uint8_t* p = lengths.position();
   const uint8_t* limit = data + size;
   out->resize(count);
@@ -202,14 +199,12 @@ std::string decode_delta_byte_array(const uint8_t* data, size_t size, size_t cou
                                     std::string* storage, std::vector<std::string_view>* out) {
   DeltaBinaryPackedDecoder prefixes;
   if (!prefixes.init(data, size)) return "malformed DELTA_BYTE_ARRAY prefix header";
-  if (prefixes.total_count() < count) return "DELTA_BYTE_ARRAY holds fewer prefixes than values";
+  if (prefixes.total_count() != count) {
+    return "DELTA_BYTE_ARRAY holds " + std::to_string(prefixes.total_count()) + " prefixes for " +
+           std::to_string(count) + " values";
+  }
   std::vector<int64_t> pre(count);
   if (prefixes.get(pre.data(), count) != count) return "malformed DELTA_BYTE_ARRAY prefix lengths";
-  if (prefixes.total_count() > count) {
-    if (prefixes.total_count() - count > size) return "DELTA_BYTE_ARRAY prefix count exceeds the data";
-    std::vector<int64_t> extra(static_cast<size_t>(prefixes.total_count() - count));
-    if (prefixes.get(extra.data(), extra.size()) != extra.size()) return "malformed DELTA_BYTE_ARRAY prefix lengths";
-  }
   const uint8_t* suffix_start = prefixes.position();
   std::vector<std::string_view> suffixes;
   std::string err = decode_delta_length_byte_array(suffix_start, static_cast<size_t>(data + size - suffix_start), count,

@@ -882,9 +882,13 @@ void encode_file_metadata(const FileMetaData& m, std::string* out) {
   if (!m.column_orders.empty()) {
     w.field_list_begin(7, WireType::kStruct, m.column_orders.size());
     for (ColumnOrder o : m.column_orders) {
-      BULLION_ASSERT(o == ColumnOrder::kTypeDefined, "bullion writes TYPE_DEFINED_ORDER only");
+      // kUnknown is written as a union member no reader knows (tests use it).
+      const int16_t id = o == ColumnOrder::kTypeDefined         ? 1
+                         : o == ColumnOrder::kIeee754TotalOrder ? 2
+                         : o == ColumnOrder::kInt96Timestamp    ? 3
+                                                                : 15;
       w.element_struct_begin();
-      write_empty_struct_field(w, 1);
+      write_empty_struct_field(w, id);
       w.end_struct();
     }
   }

@@ -4,28 +4,6 @@
 
 namespace bullion::parquet {
 
-void pack_bits(const uint64_t* values, size_t n, int bit_width, std::string* out) {
-  if (bit_width == 0 || n == 0) return;
-  const size_t bytes = (n * static_cast<size_t>(bit_width) + 7) / 8;
-  const size_t base = out->size();
-  out->resize(base + bytes);
-  uint8_t* p = reinterpret_cast<uint8_t*>(out->data() + base);
-  const uint64_t mask = bit_width >= 64 ? ~uint64_t{0} : (uint64_t{1} << bit_width) - 1;
-  unsigned __int128 acc = 0;  // < 8 pending bits + up to 64 new ones
-  int nbits = 0;
-  size_t w = 0;
-  for (size_t i = 0; i < n; ++i) {
-    acc |= static_cast<unsigned __int128>(values[i] & mask) << nbits;
-    nbits += bit_width;
-    while (nbits >= 8) {
-      p[w++] = static_cast<uint8_t>(acc);
-      acc >>= 8;
-      nbits -= 8;
-    }
-  }
-  if (nbits > 0) p[w++] = static_cast<uint8_t>(acc);
-}
-
 void RleDecoder::reset(const uint8_t* data, size_t size, int bit_width) {
   data_ = data;
   pos_ = data;
@@ -122,90 +100,10 @@ bool decode_bit_packed_msb(const uint8_t* data, size_t size, int bit_width, int1
   return true;
 }
 
-// ---------------------------------------------------------------------------
-// Encoder: runs of >= 8 equal values become RLE runs; everything else is
-// bit-packed in groups of 8 behind a one-byte header reserved up front (so a
-// literal run holds at most 63 groups).
-
-void RleEncoder::put(uint64_t value) {
-  if (current_value_ == value && repeat_count_ > 0) {
-    ++repeat_count_;
-    if (repeat_count_ > 8) return;  // continuing an RLE run: nothing to buffer
-  } else {
-    if (repeat_count_ >= 8) flush_repeated_run();
-    repeat_count_ = 1;
-    current_value_ = value;
-  }
-  buffered_[num_buffered_++] = value;
-  if (num_buffered_ == 8) flush_buffered(false);
-}
-
-void RleEncoder::flush_buffered(bool done) {
-  if (repeat_count_ >= 8) {
-    // The buffered values belong to the repeated run now.
-    num_buffered_ = 0;
-    if (literal_count_ != 0) flush_literal_run(true);
-    return;
-  }
-  literal_count_ += num_buffered_;
-  const int64_t groups = (literal_count_ + 7) / 8;
-  if (groups + 1 >= (1 << 6)) {
-    flush_literal_run(true);
-  } else {
-    flush_literal_run(done);
-  }
-  repeat_count_ = 0;
-}
-
-void RleEncoder::flush_literal_run(bool update_indicator) {
-  if (indicator_pos_ == SIZE_MAX) {
-    indicator_pos_ = out_->size();
-    out_->push_back(0);
-  }
-  pack_bits(buffered_, static_cast<size_t>(num_buffered_), bit_width_, out_);
-  num_buffered_ = 0;
-  if (update_indicator) {
-    const int64_t groups = (literal_count_ + 7) / 8;
-    (*out_)[indicator_pos_] = static_cast<char>((groups << 1) | 1);
-    indicator_pos_ = SIZE_MAX;
-    literal_count_ = 0;
-  }
-}
-
-void RleEncoder::flush_repeated_run() {
-  uint64_t header = static_cast<uint64_t>(repeat_count_) << 1;
-  while (header >= 0x80) {
-    out_->push_back(static_cast<char>((header & 0x7f) | 0x80));
-    header >>= 7;
-  }
-  out_->push_back(static_cast<char>(header));
-  const int value_bytes = (bit_width_ + 7) / 8;
-  for (int i = 0; i < value_bytes; ++i) out_->push_back(static_cast<char>((current_value_ >> (8 * i)) & 0xff));
-  num_buffered_ = 0;
-  repeat_count_ = 0;
-}
-
-void RleEncoder::flush() {
-  if (literal_count_ > 0 || repeat_count_ > 0 || num_buffered_ > 0) {
-    const bool all_repeat = literal_count_ == 0 && (repeat_count_ == num_buffered_ || num_buffered_ == 0);
-    if (repeat_count_ > 0 && all_repeat) {
-      flush_repeated_run();
-    } else {
-      // Pad the last literal group to 8 values with zeros.
-      while (num_buffered_ != 0 && num_buffered_ < 8) buffered_[num_buffered_++] = 0;
-      literal_count_ += num_buffered_;
-      flush_literal_run(true);
-      repeat_count_ = 0;
-    }
-  }
-}
-
 void encode_levels(const int16_t* levels, size_t n, int max_level, bool length_prefix, std::string* out) {
   const size_t start = out->size();
   if (length_prefix) out->append(4, '\0');
-  RleEncoder enc(bit_width_for(static_cast<uint64_t>(max_level)), out);
-  for (size_t i = 0; i < n; ++i) enc.put(static_cast<uint64_t>(levels[i]));
-  enc.flush();
+  rle_encode(levels, n, bit_width_for(static_cast<uint64_t>(max_level)), out);
   if (length_prefix) {
     const uint32_t len = static_cast<uint32_t>(out->size() - start - 4);
     std::memcpy(out->data() + start, &len, 4);

@@ -7,6 +7,7 @@
 // column. Encoders append to a std::string.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -53,7 +54,50 @@ void unpack_bits(const uint8_t* data, size_t size, uint64_t bit_offset, int bit_
 }
 
 // Packs n values (each < 2^bit_width) LSB-first, appending ceil(n*bw/8) bytes.
-void pack_bits(const uint64_t* values, size_t n, int bit_width, std::string* out);
+template <class T>
+void pack_bits(const T* values, size_t n, int bit_width, std::string* out) {
+  if (bit_width == 0 || n == 0) return;
+  const size_t bytes = (n * static_cast<size_t>(bit_width) + 7) / 8;
+  const size_t base = out->size();
+  out->resize(base + bytes + 8);  // slack for word stores
+  uint8_t* p = reinterpret_cast<uint8_t*>(out->data() + base);
+  const uint64_t mask = bit_width >= 64 ? ~uint64_t{0} : (uint64_t{1} << bit_width) - 1;
+  size_t w = 0;
+  if (bit_width <= 32) {
+    uint64_t acc = 0;  // < 32 pending bits + up to 32 new ones
+    int nbits = 0;
+    for (size_t i = 0; i < n; ++i) {
+      acc |= (static_cast<uint64_t>(values[i]) & mask) << nbits;
+      nbits += bit_width;
+      if (nbits >= 32) {
+        const uint32_t word = static_cast<uint32_t>(acc);
+        std::memcpy(p + w, &word, 4);
+        w += 4;
+        acc >>= 32;
+        nbits -= 32;
+      }
+    }
+    while (nbits > 0) {
+      p[w++] = static_cast<uint8_t>(acc);
+      acc >>= 8;
+      nbits -= 8;
+    }
+  } else {
+    unsigned __int128 acc = 0;  // < 8 pending bits + up to 64 new ones
+    int nbits = 0;
+    for (size_t i = 0; i < n; ++i) {
+      acc |= static_cast<unsigned __int128>(static_cast<uint64_t>(values[i]) & mask) << nbits;
+      nbits += bit_width;
+      while (nbits >= 8) {
+        p[w++] = static_cast<uint8_t>(acc);
+        acc >>= 8;
+        nbits -= 8;
+      }
+    }
+    if (nbits > 0) p[w++] = static_cast<uint8_t>(acc);
+  }
+  out->resize(base + bytes);
+}
 
 // Number of bits needed for values 0..max_value.
 inline int bit_width_for(uint64_t max_value) {
@@ -124,27 +168,49 @@ size_t RleDecoder::get_batch(T* out, size_t n) {
 // Returns false if `size` is too small.
 bool decode_bit_packed_msb(const uint8_t* data, size_t size, int bit_width, int16_t* out, size_t n);
 
-class RleEncoder {
- public:
-  RleEncoder(int bit_width, std::string* out) : bit_width_(bit_width), out_(out) {}
-  void put(uint64_t value);
-  // Writes any buffered values; the encoder can then be discarded.
-  void flush();
-
- private:
-  void flush_buffered(bool done);
-  void flush_literal_run(bool update_indicator);
-  void flush_repeated_run();
-
-  int bit_width_;
-  std::string* out_;
-  uint64_t buffered_[8];
-  int num_buffered_ = 0;
-  uint64_t current_value_ = 0;
-  int64_t repeat_count_ = 0;
-  int64_t literal_count_ = 0;
-  size_t indicator_pos_ = SIZE_MAX;  // index of the reserved literal-run header byte
-};
+// Appends the RLE / bit-packed hybrid encoding of values[0..n) with the
+// given bit width: runs of 8 or more equal values become RLE runs (literal
+// values before a run first fill their last group of 8), everything else is
+// bit-packed; the final group is padded with zeros.
+template <class T>
+void rle_encode(const T* values, size_t n, int bit_width, std::string* out) {
+  auto put_varint = [out](uint64_t v) {
+    while (v >= 0x80) {
+      out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+      v >>= 7;
+    }
+    out->push_back(static_cast<char>(v));
+  };
+  const size_t group_bytes = static_cast<size_t>(bit_width);  // 8 values of bit_width bits
+  auto literals = [&](const T* p, size_t count) {
+    const size_t groups = (count + 7) / 8;
+    put_varint((static_cast<uint64_t>(groups) << 1) | 1);
+    const size_t start = out->size();
+    pack_bits(p, count, bit_width, out);
+    out->resize(start + groups * group_bytes, '\0');
+  };
+  auto run = [&](uint64_t value, size_t count) {
+    put_varint(static_cast<uint64_t>(count) << 1);
+    for (int i = 0; i < (bit_width + 7) / 8; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+  };
+  size_t literal_start = 0, i = 0;
+  while (i < n) {
+    size_t j = i + 1;
+    while (j < n && values[j] == values[i]) ++j;
+    const size_t len = j - i;
+    if (len >= 8) {
+      const size_t pending = i - literal_start;
+      const size_t borrow = (8 - pending % 8) % 8;
+      if (len - borrow >= 8) {
+        if (pending + borrow > 0) literals(values + literal_start, pending + borrow);
+        run(static_cast<uint64_t>(values[i]), len - borrow);
+        literal_start = j;
+      }
+    }
+    i = j;
+  }
+  if (literal_start < n) literals(values + literal_start, n - literal_start);
+}
 
 // Encodes all values with a 4-byte little-endian length prefix (v1 levels)
 // or without (v2 levels), appending to out.

@@ -29,6 +29,9 @@ struct PNode {
 
 PNode parse_tree(const std::vector<SchemaElement>& els, size_t* i, int depth, std::string_view context) {
   if (depth > kMaxNesting) corrupt(context, "nesting deeper than " + std::to_string(kMaxNesting) + " levels");
+  // Children counts are checked against the elements left at each level, but
+  // nested groups consume elements too: the list can still run out here.
+  if (*i >= els.size()) corrupt(context, "the schema ends inside a group that claims more children");
   PNode n;
   n.e = &els[(*i)++];
   const bool group = !n.e->type.has_value() || (n.e->num_children && *n.e->num_children > 0);

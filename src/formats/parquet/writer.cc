@@ -40,7 +40,8 @@ struct ParquetWriter::Impl {
   WriteSchema ws;
   std::vector<std::unique_ptr<LeafWriter>> leaves;
   std::vector<LeafShred> shreds;
-  MemoryReservation reservation;
+  MemoryBudget& budget;
+  uint64_t reserved = 0;  // bytes of the budget this writer holds
   uint64_t offset = 0;
   int64_t rg_rows = 0;
   int64_t total_rows = 0;
@@ -49,7 +50,22 @@ struct ParquetWriter::Impl {
   bool closed = false;
   bool failed = false;
 
-  explicit Impl(MemoryBudget& budget) : reservation(budget) {}
+  explicit Impl(MemoryBudget& b) : budget(b) {}
+  ~Impl() { budget.release(reserved); }
+
+  // Holds `total` bytes of the budget; false (holding what it had) if the
+  // budget refuses. Unlike MemoryReservation this ignores force_spill: a
+  // writer cannot spill, it can only end its row group early.
+  bool reserve(uint64_t total) {
+    if (total <= reserved) {
+      budget.release(reserved - total);
+      reserved = total;
+      return true;
+    }
+    if (!budget.try_reserve(total - reserved)) return false;
+    reserved = total;
+    return true;
+  }
 
   [[noreturn]] void invalid(const std::string& what) const {
     throw Error::invalid_input("writing '" + path + "': " + what);
@@ -199,7 +215,7 @@ struct ParquetWriter::Impl {
     row_groups.push_back(std::move(rg));
     total_rows += rg_rows;
     rg_rows = 0;
-    reservation.try_resize(buffered_memory());
+    reserve(buffered_memory());
   }
 };
 
@@ -280,7 +296,7 @@ void ParquetWriter::write(const Batch& batch) {
     const bool full = static_cast<size_t>(w.rg_rows) >= w.options.row_group_rows ||
                       w.buffered_uncompressed() >= w.options.row_group_bytes;
     // A budget that refuses the buffered row group ends it early.
-    if (full || !w.reservation.try_resize(w.buffered_memory())) w.flush_row_group();
+    if (full || !w.reserve(w.buffered_memory())) w.flush_row_group();
   }
   w.failed = false;
 }
@@ -308,7 +324,7 @@ WrittenFile ParquetWriter::close() {
   w.file->close();
   w.closed = true;
   w.failed = false;
-  w.reservation.release_all();
+  w.reserve(0);
 
   WrittenFile out;
   out.path = w.path;
