@@ -12,6 +12,10 @@
 #include "bullion/delta/log.h"
 #include "bullion/delta/maintenance.h"
 #include "bullion/delta/scan.h"
+#include "bullion/exec/plan.h"
+#include "bullion/expr/analysis.h"
+#include "bullion/expr/binder.h"
+#include "bullion/table/maintenance.h"
 #include "bullion/table/table.h"
 #include "cli/cli.h"
 
@@ -295,6 +299,7 @@ void add_table_commands(CLI::App& app, GlobalOptions& global) {
     bool force = false;
     std::string format = "table";
     std::vector<std::string> columns;
+    std::string where;
   };
   auto args = std::make_shared<Args>();  // history
   CLI::App* history = table->add_subcommand("history", "Show a table's commits, newest first");
@@ -321,7 +326,38 @@ void add_table_commands(CLI::App& app, GlobalOptions& global) {
   describe->add_flag("--json", args->json, "Print JSON");
   describe->callback([&global, args] { describe_command(global, args->name, args->at, args->json); });
 
-  add_unbuilt_command(*table, "optimize", "Compact small files (bin-packing) and Z-order");
+  args = std::make_shared<Args>();
+  CLI::App* optimize = table->add_subcommand("optimize", "Compact small files (bin-packing), or Z-order, in some partitions");
+  optimize->add_option("table", args->name, "Table name (catalog.schema.table) or path")->required();
+  optimize->add_option("--where", args->where, "Partitions to optimize, as SQL on partition columns (default: all)");
+  optimize->add_option("--zorder-by", args->columns, "Z-order columns (comma-separated; one column: a sort)")->delimiter(',');
+  optimize->add_flag("--json", args->json, "Print JSON");
+  optimize->callback([&global, args] {
+    const std::string path = delta::resolve_table(global.lakehouse, args->name).path;
+    table::OptimizeOptions options;
+    options.zorder_by = args->columns;
+    if (!args->where.empty()) {
+      const auto snapshot = delta::DeltaTable::open(path).latest();
+      const auto predicate = expr::compile_predicate(args->where, snapshot.schema());
+      const auto pruning = expr::extract_pruning(*predicate);
+      if (pruning.conjunction.empty())
+        throw Error::invalid_input("--where '" + args->where + "' has no simple conditions on partition columns",
+                                   "use e.g. --where \"feature_date = DATE '2026-01-01'\"");
+      options.partitions = pruning.conjunction;
+    }
+    exec::ExecContext exec;
+    const table::OptimizeResult r = table::optimize(path, options, exec);
+    if (args->json) {
+      ordered_json out{{"filesRemoved", r.files_removed}, {"filesAdded", r.files_added}, {"partitions", r.partitions}};
+      if (r.version) out["version"] = *r.version;
+      std::cout << out.dump(2) << "\n";
+    } else if (!r.version) {
+      std::printf("nothing to optimize in %s\n", args->name.c_str());
+    } else {
+      std::printf("optimized %s: %zu file(s) rewritten into %zu in %zu partition(s) (version %lld)\n", args->name.c_str(),
+                  r.files_removed, r.files_added, r.partitions, static_cast<long long>(*r.version));
+    }
+  });
 
   args = std::make_shared<Args>();
   CLI::App* vacuum = table->add_subcommand(
