@@ -19,4 +19,9 @@ namespace bullion::exec {
 Plan scan_delta(delta::Snapshot snapshot, delta::DeltaScanOptions scan_options, const std::string& filter_sql = {},
                 const expr::BindOptions& options = {});
 
+// A plan over Parquet files (same schema); morsels are (file, row group)
+// pairs, so one big file still scans on every core. `columns` projects
+// (empty: all).
+Plan scan_parquet(const std::vector<std::string>& paths, const std::vector<std::string>& columns = {});
+
 }  // namespace bullion::exec
