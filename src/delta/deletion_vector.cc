@@ -3,6 +3,8 @@
 #include <zlib.h>
 
 #include <array>
+#include <cstring>
+#include <vector>
 #include <roaring/roaring64map.hh>
 
 #include "bullion/core/error.h"
@@ -42,7 +44,11 @@ std::vector<uint64_t> decode_bitmap(std::string_view bytes, const std::string& w
     throw Error::corrupt("deletion vector in " + where + " has a bad magic number " + std::to_string(magic));
   Roaring64Map map;
   try {
-    map = Roaring64Map::readSafe(bytes.data() + 4, bytes.size() - 4);
+    // The portable format starts with a 64-bit count that the library loads
+    // directly: give it 8-byte-aligned memory (the magic leaves it at offset 4).
+    std::vector<uint64_t> aligned((bytes.size() - 4 + 7) / 8);
+    std::memcpy(aligned.data(), bytes.data() + 4, bytes.size() - 4);
+    map = Roaring64Map::readSafe(reinterpret_cast<const char*>(aligned.data()), bytes.size() - 4);
   } catch (const std::exception& e) {
     throw Error::corrupt("deletion vector in " + where + " is not a valid RoaringBitmap: " + e.what());
   }

@@ -71,7 +71,7 @@ void KeyEncoder::encode(const std::vector<const Column*>& columns, size_t n) {
         case TypeId::kBinary: {
           const std::string_view s = col.strings()[r];
           put<uint32_t>(p, static_cast<uint32_t>(s.size()));
-          std::memcpy(p, s.data(), s.size());
+          if (!s.empty()) std::memcpy(p, s.data(), s.size());
           p += s.size();
           break;
         }

@@ -107,12 +107,12 @@ void deserialize_column(Column& c, size_t n, Cursor& in) {
         std::memcpy(&len, lens + i * 4, 4);
         total += len;
       }
-      char* bytes = c.arena().allocate(total);
-      std::memcpy(bytes, in.take(total), total);
+      char* bytes = total == 0 ? nullptr : c.arena().allocate(total);
+      if (total != 0) std::memcpy(bytes, in.take(total), total);
       for (size_t i = 0; i < n; ++i) {
         uint32_t len;
         std::memcpy(&len, lens + i * 4, 4);
-        s[i] = std::string_view(bytes, len);
+        s[i] = len == 0 ? std::string_view() : std::string_view(bytes, len);
         bytes += len;
       }
       break;
@@ -131,9 +131,9 @@ void deserialize_column(Column& c, size_t n, Cursor& in) {
     }
     default:
       c.resize(n);
-      std::memcpy(c.mutable_data<uint8_t>(), in.take(n * t.value_width()), n * t.value_width());
+      if (n != 0) std::memcpy(c.mutable_data<uint8_t>(), in.take(n * t.value_width()), n * t.value_width());
   }
-  if (validity) std::memcpy(c.mutable_validity(), validity, n);
+  if (validity && n != 0) std::memcpy(c.mutable_validity(), validity, n);
 }
 
 }  // namespace

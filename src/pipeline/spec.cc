@@ -122,7 +122,7 @@ class Reader {
     for (auto it = n.begin(); it != n.end(); ++it) {
       Expectation e;
       e.name = it->first.as<std::string>();
-      const YAML::Node& v = it->second;
+      const YAML::Node v = it->second;  // a copy: the iterator's pair is a temporary
       if (v.IsScalar()) {
         e.rule = v.Scalar();
         e.pos = pos(v);

@@ -94,8 +94,8 @@ TEST(Vacuum, KeepsEveryFileAVersionInTheLogStillNeeds) {
   EXPECT_EQ(history[0].commit_info->operation, "VACUUM END");
   EXPECT_EQ(history[1].commit_info->operation, "VACUUM START");
   // Time travel to version 1 still finds every file.
-  for (const AddFile& f : table.at_version(1).files())
-    EXPECT_TRUE(FileSystem::local().exists(table.at_version(1).data_file_path(f.path))) << f.path;
+  const Snapshot v1 = table.at_version(1);
+  for (const AddFile& f : v1.files()) EXPECT_TRUE(FileSystem::local().exists(v1.data_file_path(f.path))) << f.path;
 }
 
 TEST(LogCleanup, NeedsACheckpointAndKeepsEverythingAfterIt) {
