@@ -25,6 +25,10 @@ struct GlobalOptions {
 // kUnsupported, never printing a result.
 CLI::App* add_unbuilt_command(CLI::App& parent, const std::string& name, const std::string& description);
 
+void add_table_commands(CLI::App& app, GlobalOptions& global);
+// `bullion validate` and `bullion run` (pipeline_commands.cc).
+void add_pipeline_commands(CLI::App& app, const GlobalOptions& global);
+
 // `bullion generate` (generate_command.cc) and `bullion demo` (demo_command.cc).
 // `global` is read when the command runs, after all flags are parsed.
 CLI::App* add_generate_command(CLI::App& app, const GlobalOptions& global);

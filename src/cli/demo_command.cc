@@ -1,10 +1,15 @@
-// `bullion demo`: in this version, the first step of the end-to-end demo only —
-// generate the raw event feed into the lakehouse and report on it. The
-// pipeline layers, training and the registry are not built yet, and the
-// command says so instead of pretending.
+// `bullion demo`: generate the raw event feed into the lakehouse, then run the
+// churn pipeline of examples/churn/pipeline.yaml over it end to end (Bronze,
+// Silver, a weekly Gold backfill, labels) and report on every layer.
 #include <cstdio>
 
+#include "bullion/core/error.h"
 #include "bullion/core/fs.h"
+#include "bullion/core/time.h"
+#include "bullion/exec/plan.h"
+#include "bullion/pipeline/runner.h"
+#include "bullion/pipeline/validate.h"
+#include "cli/example_spec.h"
 #include "bullion/generate/generator.h"
 #include "cli/cli.h"
 
@@ -29,7 +34,7 @@ constexpr uint32_t kDemoFiles = 6;
 CLI::App* add_demo_command(CLI::App& app, const GlobalOptions& global) {
   auto flags = std::make_shared<DemoFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "demo", "Generate data, run every layer, train, register, print a summary (today: the data step only)");
+      "demo", "Generate data, run every layer (bronze, silver, gold backfill, labels) and print a summary");
   cmd->add_option("--events", flags->events, "Events to generate")->check(count_validator(1))->capture_default_str();
   cmd->add_option("--customers", flags->customers, "Customer base (default: events / 50)")->check(count_validator(1));
   cmd->add_option("--seed", flags->seed, "Random seed")->capture_default_str();
@@ -41,19 +46,56 @@ CLI::App* add_demo_command(CLI::App& app, const GlobalOptions& global) {
     options.seed = flags->seed;
     options.num_files = kDemoFiles;
     options.overwrite = true;  // the demo's own directory: a rerun replaces its feed
-    if (!global.quiet) {
+    const bool talk = !global.quiet;
+    if (talk) {
       std::printf("bullion demo — lakehouse %s\n\n", global.lakehouse.c_str());
       std::printf("step 1: raw events (bullion generate, %u delivery batches, default dirt)\n", kDemoFiles);
       std::fflush(stdout);
     }
     const GenerateSummary summary = run_generator(options, global);
-    if (global.quiet) return;
-    print_generate_summary(options, summary, false);
+    if (talk) print_generate_summary(options, summary, false);
+
+    // The churn spec of examples/churn/pipeline.yaml, reading the feed just generated.
+    std::string text = kExampleSpec;
+    const std::string from = "path: data/raw/events/";
+    const size_t at = text.find(from);
+    BULLION_ASSERT(at != std::string::npos, "the example spec names its source path");
+    text.replace(at, from.size(), std::string("path: ") + kRawEventsDir + "/");
+    const std::string spec_path = join_path(global.lakehouse, "pipeline.yaml");
+    FileSystem::local().write_atomic(spec_path, text);
+    const pipeline::PipelineSpec spec = pipeline::load_spec(spec_path);
+    const pipeline::ValidationReport report = pipeline::validate_spec(spec, global.lakehouse);
+    if (!report.ok()) throw Error::internal("the demo spec does not validate: " + report.errors.front().to_string());
+
+    // Weekly feature dates inside the generated range whose 30-day label horizon still ends in it.
+    const int32_t first = options.start_date + 31;
+    const int32_t last = options.end_date - 1 - 30;
+    pipeline::RunOptions run;
+    for (int32_t d = first; d <= last; d += 7) run.as_of_dates.push_back(d);
+    if (talk) {
+      std::printf("\nstep 2: the pipeline (%s): bronze → silver → gold (%zu weekly feature dates, %s..%s) → labels\n",
+                  spec_path.c_str(), run.as_of_dates.size(), format_date(run.as_of_dates.front()).c_str(),
+                  format_date(run.as_of_dates.back()).c_str());
+      std::fflush(stdout);
+    }
+    exec::ExecContext exec;
+    const pipeline::RunRecord record = pipeline::run_pipeline(spec, global.lakehouse, run, exec);
+    if (!talk) return;
+    for (const auto& l : record.layers)
+      std::printf("  %-7s %-26s in %9lld  out %9lld  quarantined %6lld  deduplicated %6lld  v%lld  %.2fs\n",
+                  l.layer.c_str(), l.table.c_str(), static_cast<long long>(l.rows_in), static_cast<long long>(l.rows_out),
+                  static_cast<long long>(l.quarantined), static_cast<long long>(l.deduplicated),
+                  static_cast<long long>(l.version_written.value_or(-1)), l.seconds);
+    const auto& labels = record.layers.back();
+    const auto positive = labels.files.count("positive") ? labels.files.at("positive") : 0;
+    std::printf("\nlabels: %lld labelled customer-weeks, %lld churned (%.1f%%)\n", static_cast<long long>(labels.rows_out),
+                static_cast<long long>(positive), labels.rows_out ? 100.0 * positive / labels.rows_out : 0.0);
+    std::printf("run record: %s\n", record.record_path.c_str());
     std::printf(
-        "\nnext steps: Bronze ingest, Silver cleaning, Gold features, labels, training and the model registry\n"
-        "are not built yet in this version of bullion, so the demo stops here. The raw feed above is ready for\n"
-        "them (and for any NDJSON reader) in %s.\n",
-        options.out_dir.c_str());
+        "\nexplore: bullion --lakehouse %s table show churn.gold.features --limit 5\n"
+        "         bullion --lakehouse %s table history churn.silver.customers\n"
+        "training and the model registry are the next step of the demo; they are not built into it yet.\n",
+        global.lakehouse.c_str(), global.lakehouse.c_str());
   });
   return cmd;
 }

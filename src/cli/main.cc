@@ -16,18 +16,6 @@ namespace {
 
 constexpr int kUsageExitCode = 2;
 
-void add_table_commands(CLI::App& app) {
-  CLI::App* table = app.add_subcommand("table", "Inspect and maintain Delta tables");
-  table->require_subcommand(1);
-  using bullion::cli::add_unbuilt_command;
-  add_unbuilt_command(*table, "history", "Show a table's commits");
-  add_unbuilt_command(*table, "show", "Print a table's rows");
-  add_unbuilt_command(*table, "describe", "Show a table's schema, partitioning, protocol and properties");
-  add_unbuilt_command(*table, "optimize", "Compact small files (bin-packing) and Z-order");
-  add_unbuilt_command(*table, "vacuum", "Delete files no retained version references");
-  add_unbuilt_command(*table, "restore", "Restore a table to an earlier version");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,12 +43,11 @@ int main(int argc, char** argv) {
 
   cli::add_demo_command(app, global);
   cli::add_generate_command(app, global);
-  cli::add_unbuilt_command(app, "validate", "Check a pipeline spec without touching data");
-  cli::add_unbuilt_command(app, "run", "Run a pipeline's layers");
+  cli::add_pipeline_commands(app, global);
   cli::add_unbuilt_command(app, "train", "Train and register a model from Gold features");
   cli::add_unbuilt_command(app, "reproduce", "Retrain a logged run from its time-travel inputs and compare");
   cli::add_unbuilt_command(app, "score", "Batch-score Gold features into a predictions table");
-  add_table_commands(app);
+  cli::add_table_commands(app, global);
   cli::add_runs_command(app, global);
   cli::add_models_command(app, global);
   cli::add_serve_command(app, global);

@@ -23,6 +23,25 @@ Column::Column(DataType type) : type_(std::move(type)) {
   }
 }
 
+ColumnPtr Column::constant(const Value& value, size_t n) {
+  auto c = Column::make(value.type());
+  if (value.is_null()) {
+    c->resize(n);
+    if (n > 0 && value.type().id() != TypeId::kNull) std::memset(c->mutable_validity(), 0, n);
+    return c;
+  }
+  if (value.type().is_nested()) {
+    c->reserve(n);
+    for (size_t i = 0; i < n; ++i) c->append_value(value);
+    return c;
+  }
+  c->append_value(value);
+  c->resize(n);
+  const size_t width = value.type().value_width();
+  for (size_t i = 1; i < n; ++i) std::memcpy(c->values_.data() + i * width, c->values_.data(), width);
+  return c;
+}
+
 uint8_t* Column::mutable_validity() {
   if (!has_validity_) {
     has_validity_ = true;

@@ -155,6 +155,29 @@ class LocalFileSystem final : public FileSystem {
     return out;
   }
 
+  std::vector<FileInfo> list_names(const std::string& dir) override {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) throw Error::from_errno("cannot list directory", dir, errno);
+    std::vector<FileInfo> out;
+    while (const dirent* e = ::readdir(d)) {
+      const std::string_view name = e->d_name;
+      if (name == "." || name == "..") continue;
+      FileInfo info;
+      info.name = std::string(name);
+      if (e->d_type == DT_UNKNOWN) {
+        struct stat st;
+        if (::fstatat(::dirfd(d), e->d_name, &st, 0) != 0) continue;
+        info.is_dir = S_ISDIR(st.st_mode);
+      } else {
+        info.is_dir = e->d_type == DT_DIR;
+      }
+      out.push_back(std::move(info));
+    }
+    ::closedir(d);
+    std::sort(out.begin(), out.end(), [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
+    return out;
+  }
+
   bool exists(const std::string& path) override {
     struct stat st;
     return ::stat(path.c_str(), &st) == 0;

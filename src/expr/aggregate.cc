@@ -61,7 +61,10 @@ class CountState final : public AggregateState {
   }
   void merge(const AggregateState& other, const uint32_t* map) override {
     const auto& o = static_cast<const CountState&>(other);
-    for (size_t g = 0; g < o.counts_.size(); ++g) counts_[mapped(map, g)] += o.counts_[g];
+    for (size_t g = 0; g < o.counts_.size(); ++g) {
+      const uint32_t t = mapped(map, g);
+      if (t != kSkipGroup) counts_[t] += o.counts_[g];
+    }
   }
   ColumnPtr finalize() const override {
     auto out = Column::make(DataType::int64());
@@ -111,6 +114,7 @@ class SumState final : public AggregateState {
     for (size_t g = 0; g < o.sums_.size(); ++g) {
       if (o.counts_[g] == 0) continue;
       const uint32_t t = mapped(map, g);
+      if (t == kSkipGroup) continue;
       sums_[t] = wrap_add(sums_[t], o.sums_[g]);
       counts_[t] += o.counts_[g];
     }
@@ -184,6 +188,7 @@ class DecimalSumState final : public AggregateState {
     for (size_t g = 0; g < o.sums_.size(); ++g) {
       if (o.counts_[g] == 0) continue;
       const uint32_t t = mapped(map, g);
+      if (t == kSkipGroup) continue;
       if (o.overflow_[g]) overflow_[t] = 1;
       add(t, o.sums_[g], o.counts_[g]);
     }
@@ -272,6 +277,7 @@ class StddevState final : public AggregateState {
     for (size_t g = 0; g < o.n_.size(); ++g) {
       if (o.n_[g] == 0) continue;
       const uint32_t t = mapped(map, g);
+      if (t == kSkipGroup) continue;
       const double n1 = n_[t], n2 = o.n_[g];
       const double n = n1 + n2;
       const double delta = o.avg_[g] - avg_[t];
@@ -413,7 +419,7 @@ class MinMaxState final : public AggregateState {
     visit_physical(values_.type().id(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       for (size_t g = 0; g < o.values_.size(); ++g)
-        if (o.values_.is_set(g)) offer<T>(mapped(map, g), o.values_.template get<T>(g));
+        if (o.values_.is_set(g) && mapped(map, g) != kSkipGroup) offer<T>(mapped(map, g), o.values_.template get<T>(g));
     });
   }
   ColumnPtr finalize() const override { return values_.to_column(); }
@@ -463,7 +469,7 @@ class FirstLastState final : public AggregateState {
       for (size_t g = 0; g < o.values_.size(); ++g) {
         if (!o.values_.is_set(g)) continue;
         const uint32_t t = mapped(map, g);
-        if (!kLast && values_.is_set(t)) continue;
+        if (t == kSkipGroup || (!kLast && values_.is_set(t))) continue;
         if (o.values_.is_null(g))
           values_.put_null(t);
         else if constexpr (!std::is_void_v<T>)
@@ -510,6 +516,7 @@ class DistinctState final : public AggregateState {
       uint32_t g;
       std::memcpy(&g, copy.data(), 4);
       g = mapped(map, g);
+      if (g == kSkipGroup) continue;
       std::memcpy(copy.data(), &g, 4);
       keys_.insert(std::move(copy));
     }

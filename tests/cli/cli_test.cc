@@ -181,15 +181,21 @@ TEST(CliGenerate, RefusesToMixRunsWithoutOverwrite) {
 
 // --- demo ---
 
-TEST(CliDemo, GeneratesIntoTheLakehouseAndSaysWhatIsNotBuilt) {
+TEST(CliDemo, GeneratesAndRunsEveryLayerAndARerunIngestsNothingNew) {
   bullion::testing::TempDir dir;
   const std::string lakehouse = dir.file("lh");
-  for (int run_index = 0; run_index < 2; ++run_index) {  // a rerun replaces the feed
+  for (int run_index = 0; run_index < 2; ++run_index) {  // a rerun replaces the feed with the same bytes
     const Result r = run("--lakehouse " + lakehouse + " demo --events 30k");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("generated 30,000 events in 6 files"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("600 ("), std::string::npos) << "customers = events / 50: " << r.output;
-    EXPECT_NE(r.output.find("not built yet"), std::string::npos) << r.output;
+    for (const char* layer : {"bronze  churn.bronze.events", "silver  churn.silver.customers",
+                              "gold    churn.gold.features", "labels  churn.gold.labels"})
+      EXPECT_NE(r.output.find(layer), std::string::npos) << layer << "\n" << r.output;
+    EXPECT_NE(r.output.find("labelled customer-weeks"), std::string::npos) << r.output;
+    if (run_index == 1) {
+      EXPECT_NE(r.output.find("in         0  out         0"), std::string::npos) << r.output;
+    }
   }
   size_t files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(lakehouse + "/_raw/events")) {
@@ -197,6 +203,8 @@ TEST(CliDemo, GeneratesIntoTheLakehouseAndSaysWhatIsNotBuilt) {
     ++files;
   }
   EXPECT_EQ(files, 6u);
+  EXPECT_TRUE(std::filesystem::exists(lakehouse + "/churn/gold/features/_delta_log"));
+  EXPECT_TRUE(std::filesystem::exists(lakehouse + "/pipeline.yaml"));
 }
 
 }  // namespace

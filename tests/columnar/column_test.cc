@@ -150,3 +150,19 @@ TEST(Buffer, ReusesCapacity) {
 }
 
 }  // namespace bullion
+
+namespace bullion {
+
+TEST(Column, ConstantRepeatsOneValue) {
+  ColumnPtr s = Column::constant(Value::string("events_api"), 3);
+  ASSERT_EQ(s->size(), 3u);
+  EXPECT_EQ(s->value(2), Value::string("events_api"));
+  EXPECT_FALSE(s->may_have_nulls());
+  ColumnPtr n = Column::constant(Value::null(DataType::date()), 4);
+  EXPECT_EQ(n->null_count(), 4u);
+  ColumnPtr d = Column::constant(Value::decimal(12345, 12, 2), 2);
+  EXPECT_EQ(d->value(1), Value::decimal(12345, 12, 2));
+  EXPECT_EQ(Column::constant(Value::int64(1), 0)->size(), 0u);
+}
+
+}  // namespace bullion

@@ -52,6 +52,7 @@ class Buffer {
   }
   void clear() { size_ = 0; }
   void append(const void* src, size_t n) {
+    if (n == 0) return;
     const size_t old = size_;
     resize(size_ + n);
     std::memcpy(data_ + old, src, n);

@@ -32,6 +32,8 @@ class Column {
  public:
   explicit Column(DataType type);
   static ColumnPtr make(DataType type) { return std::make_shared<Column>(std::move(type)); }
+  // `n` copies of one value (partition values, constant metadata columns).
+  static ColumnPtr constant(const Value& value, size_t n);
 
   const DataType& type() const { return type_; }
   size_t size() const { return size_; }

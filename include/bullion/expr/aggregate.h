@@ -35,6 +35,9 @@
 
 namespace bullion::expr {
 
+// In a merge's group map: leave this group out.
+inline constexpr uint32_t kSkipGroup = UINT32_MAX;
+
 class AggregateState {
  public:
   virtual ~AggregateState() = default;
@@ -49,7 +52,8 @@ class AggregateState {
   virtual void update(const Column* input, size_t n, const uint32_t* group_ids) = 0;
 
   // Folds `other` (a state made by the same AggregateCall) into this one:
-  // other's group g goes into group group_map[g] (nullptr: the same index).
+  // other's group g goes into group group_map[g] (nullptr: the same index);
+  // a group mapped to kSkipGroup is left out (partitioned merges).
   // Rows of `other` count as coming after this state's rows (first/last).
   virtual void merge(const AggregateState& other, const uint32_t* group_map) = 0;
 

@@ -1,0 +1,206 @@
+#include "bullion/exec/spill.h"
+
+#include <lz4.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "bullion/core/error.h"
+
+namespace bullion::exec {
+
+std::string spill_directory() {
+  static const std::string dir = [] {
+    const char* env = std::getenv("BULLION_SPILL_DIR");
+    std::string base = env && *env ? env : (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
+    const std::string d = base + "/bullion-spill-" + std::to_string(::getpid());
+    FileSystem::local().create_dirs(d);
+    return d;
+  }();
+  return dir;
+}
+
+namespace {
+
+std::atomic<uint64_t> g_spill_counter{0};
+
+void put_bytes(Buffer& b, const void* p, size_t n) { b.append(p, n); }
+template <class T>
+void put(Buffer& b, T v) {
+  b.append(&v, sizeof v);
+}
+
+void serialize_column(const Column& c, size_t n, Buffer& out) {
+  const uint8_t* validity = c.validity();
+  put<uint8_t>(out, validity ? 1 : 0);
+  if (validity) put_bytes(out, validity, n);
+  const DataType& t = c.type();
+  switch (t.id()) {
+    case TypeId::kNull: break;
+    case TypeId::kString:
+    case TypeId::kBinary: {
+      const std::string_view* s = c.strings();
+      uint64_t total = 0;
+      for (size_t i = 0; i < n; ++i) {
+        put<uint32_t>(out, static_cast<uint32_t>(s[i].size()));
+        total += s[i].size();
+      }
+      for (size_t i = 0; i < n; ++i) put_bytes(out, s[i].data(), s[i].size());
+      break;
+    }
+    case TypeId::kStruct:
+      for (size_t i = 0; i < c.num_children(); ++i) serialize_column(c.child(i), n, out);
+      break;
+    case TypeId::kList:
+    case TypeId::kMap: {
+      const int64_t* o = c.offsets();
+      const int64_t base = o[0];
+      for (size_t i = 0; i <= n; ++i) put<int64_t>(out, o[i] - base);
+      const size_t m = static_cast<size_t>(o[n] - base);
+      for (size_t i = 0; i < c.num_children(); ++i) {
+        ColumnPtr child = c.child(i).slice(static_cast<size_t>(base), m);
+        serialize_column(*child, m, out);
+      }
+      break;
+    }
+    default: put_bytes(out, c.data<uint8_t>(), n * t.value_width());
+  }
+}
+
+class Cursor {
+ public:
+  Cursor(const uint8_t* p, size_t n) : p_(p), end_(p + n) {}
+  const uint8_t* take(size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n) throw Error::corrupt("spill file is truncated");
+    const uint8_t* r = p_;
+    p_ += n;
+    return r;
+  }
+  template <class T>
+  T get() {
+    T v;
+    std::memcpy(&v, take(sizeof v), sizeof v);
+    return v;
+  }
+
+ private:
+  const uint8_t* p_;
+  const uint8_t* end_;
+};
+
+void deserialize_column(Column& c, size_t n, Cursor& in) {
+  const bool has_validity = in.get<uint8_t>() != 0;
+  const uint8_t* validity = has_validity ? in.take(n) : nullptr;
+  const DataType& t = c.type();
+  switch (t.id()) {
+    case TypeId::kNull: c.resize(n); break;
+    case TypeId::kString:
+    case TypeId::kBinary: {
+      c.resize(n);
+      const uint8_t* lens = in.take(n * 4);
+      std::string_view* s = c.mutable_strings();
+      uint64_t total = 0;
+      for (size_t i = 0; i < n; ++i) {
+        uint32_t len;
+        std::memcpy(&len, lens + i * 4, 4);
+        total += len;
+      }
+      char* bytes = total == 0 ? nullptr : c.arena().allocate(total);
+      if (total != 0) std::memcpy(bytes, in.take(total), total);
+      for (size_t i = 0; i < n; ++i) {
+        uint32_t len;
+        std::memcpy(&len, lens + i * 4, 4);
+        s[i] = len == 0 ? std::string_view() : std::string_view(bytes, len);
+        bytes += len;
+      }
+      break;
+    }
+    case TypeId::kStruct:
+      for (size_t i = 0; i < c.num_children(); ++i) deserialize_column(c.child(i), n, in);
+      c.resize(n);
+      break;
+    case TypeId::kList:
+    case TypeId::kMap: {
+      c.resize(n);
+      std::memcpy(c.mutable_offsets(), in.take((n + 1) * 8), (n + 1) * 8);
+      const size_t m = static_cast<size_t>(c.offsets()[n]);
+      for (size_t i = 0; i < c.num_children(); ++i) deserialize_column(c.child(i), m, in);
+      break;
+    }
+    default:
+      c.resize(n);
+      if (n != 0) std::memcpy(c.mutable_data<uint8_t>(), in.take(n * t.value_width()), n * t.value_width());
+  }
+  if (validity && n != 0) std::memcpy(c.mutable_validity(), validity, n);
+}
+
+}  // namespace
+
+SpillFile::SpillFile(SchemaPtr schema) : schema_(std::move(schema)) {
+  path_ = spill_directory() + "/spill-" + std::to_string(g_spill_counter.fetch_add(1)) + ".bin";
+  out_ = FileSystem::local().open_write(path_);
+}
+
+SpillFile::~SpillFile() {
+  out_.reset();
+  ::unlink(path_.c_str());
+}
+
+void SpillFile::append(const Batch& batch) {
+  BULLION_ASSERT(out_ != nullptr, "append after finish_writing");
+  raw_.clear();
+  const size_t n = batch.num_rows();
+  put<uint64_t>(raw_, n);
+  for (const auto& c : batch.columns()) serialize_column(*c, n, raw_);
+  if (raw_.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE))
+    throw Error::unsupported("a spilled batch exceeds LZ4's block size; use smaller batches");
+  compressed_.resize(16 + static_cast<size_t>(LZ4_compressBound(static_cast<int>(raw_.size()))));
+  const int csize = LZ4_compress_default(reinterpret_cast<const char*>(raw_.data()),
+                                         reinterpret_cast<char*>(compressed_.data() + 16), static_cast<int>(raw_.size()),
+                                         static_cast<int>(compressed_.size() - 16));
+  const uint64_t sizes[2] = {raw_.size(), static_cast<uint64_t>(csize)};
+  std::memcpy(compressed_.data(), sizes, 16);
+  out_->append(std::string_view(reinterpret_cast<const char*>(compressed_.data()), 16 + static_cast<size_t>(csize)));
+  bytes_written_ += 16 + static_cast<uint64_t>(csize);
+  num_rows_ += n;
+  ++num_batches_;
+}
+
+void SpillFile::finish_writing() {
+  if (!out_) return;
+  out_->close();
+  out_.reset();
+}
+
+SpillFile::Reader SpillFile::reader() const {
+  BULLION_ASSERT(out_ == nullptr, "reading a spill file before finish_writing");
+  return Reader(*this);
+}
+
+SpillFile::Reader::Reader(const SpillFile& file) : file_(file), in_(FileSystem::local().open_read(file.path_)) {}
+
+bool SpillFile::Reader::next(Batch& out) {
+  if (offset_ >= file_.bytes_written_) return false;
+  uint64_t sizes[2];
+  in_->read_at(offset_, 16, reinterpret_cast<char*>(sizes));
+  compressed_.resize(sizes[1]);
+  in_->read_at(offset_ + 16, sizes[1], reinterpret_cast<char*>(compressed_.data()));
+  offset_ += 16 + sizes[1];
+  raw_.resize(sizes[0]);
+  const int got = LZ4_decompress_safe(reinterpret_cast<const char*>(compressed_.data()), reinterpret_cast<char*>(raw_.data()),
+                                      static_cast<int>(sizes[1]), static_cast<int>(sizes[0]));
+  if (got < 0 || static_cast<uint64_t>(got) != sizes[0]) throw Error::corrupt("spill file block is damaged");
+  Cursor in(raw_.data(), raw_.size());
+  const size_t n = in.get<uint64_t>();
+  std::vector<ColumnPtr> columns;
+  for (const Field& f : file_.schema_->fields()) {
+    columns.push_back(Column::make(f.type));
+    deserialize_column(*columns.back(), n, in);
+  }
+  out = Batch(file_.schema_, std::move(columns), n);
+  return true;
+}
+
+}  // namespace bullion::exec

@@ -1,0 +1,271 @@
+// The operator suite, run with 1 and 3 threads, with and without forced
+// spilling and under a tiny budget: results must be identical everywhere and
+// equal to a straightforward reference computed in the test.
+#include "bullion/exec/plan.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+#include "bullion/core/error.h"
+
+namespace bullion::exec {
+
+namespace {
+
+struct Mode {
+  size_t threads;
+  bool force_spill;
+  uint64_t budget;
+};
+
+std::string mode_name(const ::testing::TestParamInfo<Mode>& info) {
+  return "t" + std::to_string(info.param.threads) + (info.param.force_spill ? "_spill" : "") +
+         (info.param.budget < (uint64_t{1} << 30) ? "_tiny" : "");
+}
+
+SchemaPtr events_schema() {
+  return std::make_shared<Schema>(std::vector<Field>{Field("k", DataType::string()), Field("g", DataType::int64()),
+                                                     Field("v", DataType::float64()), Field("s", DataType::string()),
+                                                     Field("ord", DataType::int64())});
+}
+
+struct Row {
+  std::optional<std::string> k;
+  std::optional<int64_t> g;
+  std::optional<double> v;
+  std::optional<std::string> s;
+  int64_t ord;
+};
+
+// Skewed keys (a few very frequent), NULLs in every column.
+std::vector<Row> make_rows(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Row> rows;
+  for (size_t i = 0; i < n; ++i) {
+    Row r;
+    const uint64_t x = rng();
+    if (x % 17 != 0) r.k = "k" + std::to_string((x >> 8) % 8 == 0 ? (x >> 20) % 3 : (x >> 20) % 700);
+    if (x % 13 != 0) r.g = static_cast<int64_t>((x >> 30) % 50);
+    if (x % 11 != 0) r.v = static_cast<double>((x >> 40) % 1000) / 10.0;
+    if (x % 7 != 0) r.s = "s" + std::to_string((x >> 12) % 40);
+    r.ord = static_cast<int64_t>(rng() % 100000);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+std::vector<Batch> to_batches(const std::vector<Row>& rows, size_t batch_rows) {
+  std::vector<Batch> out;
+  for (size_t start = 0; start < rows.size(); start += batch_rows) {
+    Batch b = Batch::empty(events_schema());
+    for (size_t i = start; i < std::min(rows.size(), start + batch_rows); ++i) {
+      const Row& r = rows[i];
+      r.k ? b.column(0)->append_string(*r.k) : b.column(0)->append_null();
+      r.g ? b.column(1)->append<int64_t>(*r.g) : b.column(1)->append_null();
+      r.v ? b.column(2)->append<double>(*r.v) : b.column(2)->append_null();
+      r.s ? b.column(3)->append_string(*r.s) : b.column(3)->append_null();
+      b.column(4)->append<int64_t>(r.ord);
+    }
+    b.sync_num_rows();
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+// Result rows rendered as strings, sorted (order-independent comparison).
+std::vector<std::string> rendered(const std::vector<Batch>& batches) {
+  std::vector<std::string> out;
+  for (const Batch& b : batches)
+    for (size_t r = 0; r < b.num_rows(); ++r) {
+      std::string line;
+      for (const Value& v : b.row(r)) line += v.to_string() + "|";
+      out.push_back(std::move(line));
+    }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string key_text(const std::optional<std::string>& k) { return k ? "'" + *k + "'" : "NULL"; }
+
+}  // namespace
+
+class PlanTest : public ::testing::TestWithParam<Mode> {
+ protected:
+  void SetUp() override {
+    pool_ = std::make_unique<ThreadPool>(GetParam().threads);
+    budget_ = std::make_unique<MemoryBudget>(GetParam().budget);
+    budget_->set_force_spill(GetParam().force_spill);
+    ctx_.pool = pool_.get();
+    ctx_.budget = budget_.get();
+    ctx_.batch_rows = 1000;
+    rows_ = make_rows(20000, 1);
+    input_ = Plan::values(events_schema(), to_batches(rows_, 777));
+  }
+  void TearDown() override { EXPECT_EQ(budget_->used(), 0u) << "every reservation is released"; }
+
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<MemoryBudget> budget_;
+  ExecContext ctx_;
+  std::vector<Row> rows_;
+  Plan input_ = Plan::values(events_schema(), {});
+};
+
+TEST_P(PlanTest, FilterAndProjectWithThreeValuedLogic) {
+  const auto out = input_.filter("g > 10 AND s IS NOT NULL").project({{"k", "k"}, {"twice", "v * 2"}}).collect(ctx_);
+  std::vector<std::string> expected;
+  for (const Row& r : rows_)
+    if (r.g && *r.g > 10 && r.s)
+      expected.push_back(key_text(r.k) + "|" + (r.v ? Value::float64(*r.v * 2).to_string() : "NULL") + "|");
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(rendered(out), expected);
+}
+
+TEST_P(PlanTest, HashAggregateWithManyAggregatesAndDistinct) {
+  const auto out = input_
+                       .aggregate({"k"}, {{"n", "count(*)"},
+                                          {"nv", "count(v)"},
+                                          {"ds", "count(DISTINCT s)"},
+                                          {"mn", "min(v)"},
+                                          {"mx", "max(s)"},
+                                          {"big", "count_if(v > 50)"},
+                                          {"sm", "sum(g)"}})
+                       .collect(ctx_);
+  struct Acc {
+    int64_t n = 0, nv = 0, big = 0;
+    std::set<std::string> ds;
+    std::optional<double> mn;
+    std::optional<std::string> mx;
+    std::optional<int64_t> sm;
+  };
+  std::map<std::optional<std::string>, Acc> ref;
+  for (const Row& r : rows_) {
+    Acc& a = ref[r.k];
+    ++a.n;
+    if (r.v) {
+      ++a.nv;
+      a.mn = a.mn ? std::min(*a.mn, *r.v) : *r.v;
+      if (*r.v > 50) ++a.big;
+    }
+    if (r.s) {
+      a.ds.insert(*r.s);
+      a.mx = a.mx ? std::max(*a.mx, *r.s) : *r.s;
+    }
+    if (r.g) a.sm = a.sm.value_or(0) + *r.g;
+  }
+  std::vector<std::string> expected;
+  for (const auto& [k, a] : ref)
+    expected.push_back(key_text(k) + "|" + std::to_string(a.n) + "|" + std::to_string(a.nv) + "|" +
+                       std::to_string(a.ds.size()) + "|" + (a.mn ? Value::float64(*a.mn).to_string() : "NULL") + "|" +
+                       (a.mx ? "'" + *a.mx + "'" : "NULL") + "|" + std::to_string(a.big) + "|" +
+                       (a.sm ? std::to_string(*a.sm) : "NULL") + "|");
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(rendered(out), expected);
+}
+
+TEST_P(PlanTest, GlobalAggregateOverNoRowsGivesOneRow) {
+  const auto out = input_.filter("g > 1000").aggregate({}, {{"n", "count(*)"}, {"s", "sum(v)"}}).collect(ctx_);
+  EXPECT_EQ(rendered(out), std::vector<std::string>{"0|NULL|"});
+}
+
+TEST_P(PlanTest, DedupeKeepsTheFirstRowByOrderWithInputOrderTies) {
+  const auto out = input_.dedupe({"k", "g"}, {{"ord", false}}).select({"k", "g", "ord"}).collect(ctx_);
+  std::map<std::pair<std::optional<std::string>, std::optional<int64_t>>, int64_t> best;
+  for (const Row& r : rows_) {
+    auto key = std::make_pair(r.k, r.g);
+    auto it = best.find(key);
+    if (it == best.end() || r.ord < it->second) best[key] = r.ord;
+  }
+  std::vector<std::string> expected;
+  for (const auto& [key, ord] : best)
+    expected.push_back(key_text(key.first) + "|" + (key.second ? std::to_string(*key.second) : "NULL") + "|" +
+                       std::to_string(ord) + "|");
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(rendered(out), expected);
+}
+
+TEST_P(PlanTest, JoinsInnerLeftSemiAntiNeverMatchNullKeys) {
+  // Right side: one row per key k0..k99 (plus a NULL key that must never match), some keys twice.
+  auto right_schema = std::make_shared<Schema>(std::vector<Field>{Field("rk", DataType::string()), Field("w", DataType::int64())});
+  Batch rb = Batch::empty(right_schema);
+  std::multimap<std::string, int64_t> right;
+  for (int i = 0; i < 100; ++i)
+    for (int dup = 0; dup < (i % 10 == 0 ? 2 : 1); ++dup) {
+      rb.column(0)->append_string("k" + std::to_string(i));
+      rb.column(1)->append<int64_t>(i * 10 + dup);
+      right.emplace("k" + std::to_string(i), i * 10 + dup);
+    }
+  rb.column(0)->append_null();
+  rb.column(1)->append<int64_t>(-1);
+  rb.sync_num_rows();
+  const Plan r = Plan::values(right_schema, {rb});
+  auto run = [&](JoinType type) { return rendered(input_.select({"k", "ord"}).join(r, {"k"}, {"rk"}, type).collect(ctx_)); };
+  std::vector<std::string> inner, left, semi, anti;
+  for (const Row& row : rows_) {
+    const std::string base = key_text(row.k) + "|" + std::to_string(row.ord) + "|";
+    const auto [lo, hi] = row.k ? right.equal_range(*row.k) : std::make_pair(right.end(), right.end());
+    if (lo == hi) {
+      left.push_back(base + "NULL|NULL|");
+      anti.push_back(base);
+    } else {
+      semi.push_back(base);
+      for (auto it = lo; it != hi; ++it) {
+        inner.push_back(base + "'" + it->first + "'|" + std::to_string(it->second) + "|");
+        left.push_back(inner.back());
+      }
+    }
+  }
+  for (auto* v : {&inner, &left, &semi, &anti}) std::sort(v->begin(), v->end());
+  EXPECT_EQ(run(JoinType::kInner), inner);
+  EXPECT_EQ(run(JoinType::kLeft), left);
+  EXPECT_EQ(run(JoinType::kSemi), semi);
+  EXPECT_EQ(run(JoinType::kAnti), anti);
+}
+
+TEST_P(PlanTest, SortIsTotalAndStable) {
+  const auto out = input_.sort({{"g", true}, {"ord", false}}).select({"g", "ord"}).collect(ctx_);
+  std::vector<std::pair<std::optional<int64_t>, int64_t>> expected;
+  for (const Row& r : rows_) expected.emplace_back(r.g, r.ord);
+  // g DESC NULLS LAST, then ord ASC.
+  std::stable_sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) {
+    if (a.first.has_value() != b.first.has_value()) return a.first.has_value();
+    if (a.first && *a.first != *b.first) return *a.first > *b.first;
+    return a.second < b.second;
+  });
+  std::vector<std::pair<std::optional<int64_t>, int64_t>> got;
+  for (const Batch& b : out)
+    for (size_t r = 0; r < b.num_rows(); ++r)
+      got.emplace_back(b.column(0)->is_null(r) ? std::nullopt : std::optional<int64_t>(b.column(0)->data<int64_t>()[r]),
+                       b.column(1)->data<int64_t>()[r]);
+  EXPECT_EQ(got, expected);
+}
+
+TEST_P(PlanTest, UnionAndLimit) {
+  const auto out = input_.union_all(input_).limit(25000).collect(ctx_);
+  size_t n = 0;
+  for (const Batch& b : out) n += b.num_rows();
+  EXPECT_EQ(n, 25000u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, PlanTest,
+                         ::testing::Values(Mode{1, false, uint64_t{1} << 32}, Mode{3, false, uint64_t{1} << 32},
+                                           Mode{1, true, uint64_t{1} << 32}, Mode{3, true, uint64_t{1} << 32},
+                                           Mode{2, false, uint64_t{64} << 10}),
+                         mode_name);
+
+TEST(Plan, UnknownColumnsAreNamedWithASuggestion) {
+  const Plan p = Plan::values(events_schema(), {});
+  try {
+    p.aggregate({"kk"}, {{"n", "count(*)"}});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("did you mean k?"), std::string::npos) << e.message();
+  }
+  EXPECT_THROW(p.filter("nope = 1"), Error);
+  EXPECT_THROW(p.join(p, {"k"}, {"g"}, JoinType::kInner), Error);  // STRING vs BIGINT keys
+}
+
+}  // namespace bullion::exec

@@ -1,0 +1,169 @@
+// Unit tests of the engine's building blocks: key encoding, the group table,
+// spill files, normalized sort keys and the external sorter.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "bullion/core/memory.h"
+#include "bullion/exec/group_table.h"
+#include "bullion/exec/row_key.h"
+#include "bullion/exec/sort_key.h"
+#include "bullion/exec/sorter.h"
+#include "bullion/exec/spill.h"
+
+namespace bullion::exec {
+
+namespace {
+
+SchemaPtr schema_of(std::vector<Field> fields) { return std::make_shared<Schema>(std::move(fields)); }
+
+Batch make_batch(const SchemaPtr& schema, const std::vector<std::vector<Value>>& rows) {
+  Batch b = Batch::empty(schema);
+  for (const auto& row : rows)
+    for (size_t c = 0; c < row.size(); ++c) b.column(c)->append_value(row[c]);
+  b.sync_num_rows();
+  return b;
+}
+
+Value s(const char* v) { return Value::string(v); }
+Value i(int64_t v) { return Value::int64(v); }
+Value d(double v) { return Value::float64(v); }
+Value null_str() { return Value::null(DataType::string()); }
+
+}  // namespace
+
+TEST(KeyEncoder, EqualKeysEncodeEquallyUnderGroupBySemantics) {
+  auto schema = schema_of({Field("s", DataType::string()), Field("x", DataType::float64())});
+  Batch b = make_batch(schema, {{s("a"), d(0.0)},
+                                {s("a"), d(-0.0)},
+                                {null_str(), d(1)},
+                                {null_str(), d(1)},
+                                {s(""), d(1)},
+                                {s("a"), d(std::nan(""))},
+                                {s("a"), d(-std::nan(""))}});
+  KeyEncoder enc({DataType::string(), DataType::float64()});
+  enc.encode({b.column(0).get(), b.column(1).get()}, b.num_rows());
+  EXPECT_EQ(enc.key(0), enc.key(1));  // -0.0 == 0.0
+  EXPECT_EQ(enc.key(2), enc.key(3));  // NULL == NULL for grouping
+  EXPECT_NE(enc.key(2), enc.key(4));  // NULL != ''
+  EXPECT_EQ(enc.key(5), enc.key(6));  // NaNs group together
+  EXPECT_EQ(enc.hash(0), enc.hash(1));
+  EXPECT_TRUE(enc.has_null(2));
+  EXPECT_FALSE(enc.has_null(0));
+  // Keys decode back to the original values.
+  auto out_s = Column::make(DataType::string());
+  auto out_x = Column::make(DataType::float64());
+  enc.decode({enc.key(4), enc.key(2)}, {out_s.get(), out_x.get()});
+  EXPECT_EQ(out_s->value(0), s(""));
+  EXPECT_TRUE(out_s->is_null(1));
+  EXPECT_EQ(out_x->value(1), d(1));
+}
+
+TEST(GroupTable, AssignsDenseIdsInFirstSeenOrderAcrossGrowth) {
+  GroupTable table;
+  auto schema = schema_of({Field("k", DataType::int64())});
+  Batch b = Batch::empty(schema);
+  for (int r = 0; r < 100000; ++r) b.column(0)->append<int64_t>(r % 5000 * 7919);
+  b.sync_num_rows();
+  KeyEncoder enc({DataType::int64()});
+  enc.encode({b.column(0).get()}, b.num_rows());
+  std::vector<uint32_t> ids(b.num_rows());
+  table.find_or_insert(enc, ids.data());
+  EXPECT_EQ(table.num_groups(), 5000u);
+  for (int r = 0; r < 100000; ++r) ASSERT_EQ(ids[r], static_cast<uint32_t>(r % 5000));
+  EXPECT_EQ(table.find(enc.key(3), enc.hash(3)), 3u);
+  EXPECT_EQ(table.find("nope", hash_bytes("nope")), GroupTable::kNotFound);
+}
+
+TEST(Spill, RoundTripsEveryTypeIncludingNested) {
+  const DataType st = DataType::struct_({Field("a", DataType::int32()), Field("b", DataType::string())});
+  const DataType lt = DataType::list(DataType::string());
+  const DataType mt = DataType::map(DataType::string(), DataType::int64());
+  auto schema = schema_of({Field("i", DataType::int64()), Field("s", DataType::string()), Field("d", DataType::decimal(20, 2)),
+                           Field("st", st), Field("l", lt), Field("m", mt), Field("b", DataType::boolean())});
+  Batch b = make_batch(
+      schema,
+      {{i(1), s("x"), Value::decimal(12345, 20, 2), Value::nested(st, {Value::int32(1), s("p")}),
+        Value::nested(lt, {s("a"), null_str()}), Value::nested(mt, {s("k"), i(9)}), Value::boolean(true)},
+       {Value::null(DataType::int64()), null_str(), Value::null(DataType::decimal(20, 2)), Value::null(st),
+        Value::null(lt), Value::nested(mt, {}), Value::null(DataType::boolean())}});
+  SpillFile file(schema);
+  file.append(b);
+  file.append(b.slice(1, 1));
+  file.finish_writing();
+  EXPECT_EQ(file.num_rows(), 3u);
+  auto reader = file.reader();
+  Batch got;
+  ASSERT_TRUE(reader.next(got));
+  ASSERT_EQ(got.num_rows(), 2u);
+  for (size_t r = 0; r < 2; ++r) EXPECT_EQ(got.row(r), b.row(r)) << r;
+  ASSERT_TRUE(reader.next(got));
+  EXPECT_EQ(got.row(0), b.row(1));
+  EXPECT_FALSE(reader.next(got));
+}
+
+TEST(SortKey, OrdersLikeSparkForEveryDirectionAndNullPlacement) {
+  auto schema = schema_of({Field("s", DataType::string()), Field("x", DataType::float64())});
+  Batch b = make_batch(schema, {{s("b"), d(1)},
+                                {s("ab"), d(-1)},
+                                {null_str(), d(0)},
+                                {s("a"), d(std::nan(""))},
+                                {s(""), d(-0.0)},
+                                {Value::string(std::string_view("a\0b", 3)), Value::null(DataType::float64())},
+                                {s("\xc3\xa9"), d(-INFINITY)}});
+  auto order = [&](std::vector<SortKey> keys) {
+    SortKeyEncoder enc(keys, *schema);
+    enc.encode(b);
+    std::vector<size_t> rows(b.num_rows());
+    for (size_t r = 0; r < rows.size(); ++r) rows[r] = r;
+    std::stable_sort(rows.begin(), rows.end(), [&](size_t x, size_t y) { return enc.key(x) < enc.key(y); });
+    return rows;
+  };
+  // Strings: NULLS FIRST, byte order ("" < "a" < "ab" < "b" < "é").
+  EXPECT_EQ(order({ascending(0)}), (std::vector<size_t>{2, 4, 3, 5, 1, 0, 6}));
+  EXPECT_EQ(order({descending(0)}), (std::vector<size_t>{6, 0, 1, 5, 3, 4, 2}));
+  // Doubles: -Inf < -1 < -0.0 == 0 < 1 < NaN; NULLS LAST when descending.
+  EXPECT_EQ(order({ascending(1)}), (std::vector<size_t>{5, 6, 1, 2, 4, 0, 3}));
+  EXPECT_EQ(order({descending(1)}), (std::vector<size_t>{3, 0, 2, 4, 1, 6, 5}));
+}
+
+TEST(Sorter, ExternalSortMatchesInMemorySort) {
+  auto schema = schema_of({Field("k", DataType::int64()), Field("v", DataType::string())});
+  std::mt19937_64 rng(7);
+  std::vector<Batch> batches;
+  std::vector<std::pair<int64_t, std::string>> expected;
+  for (int bi = 0; bi < 20; ++bi) {
+    Batch b = Batch::empty(schema);
+    for (int r = 0; r < 1000; ++r) {
+      const int64_t k = static_cast<int64_t>(rng() % 500) - 250;
+      const std::string v = "v" + std::to_string(bi * 1000 + r);
+      b.column(0)->append<int64_t>(k);
+      b.column(1)->append_string(v);
+      expected.emplace_back(k, v);
+    }
+    b.sync_num_rows();
+    batches.push_back(std::move(b));
+  }
+  std::stable_sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (bool force : {false, true}) {
+    MemoryBudget budget(uint64_t{1} << 30);
+    budget.set_force_spill(force);
+    Sorter sorter(schema, {ascending(0)}, budget, 777);
+    for (size_t bi = 0; bi < batches.size(); ++bi) sorter.add(batches[bi], bi);
+    std::vector<std::pair<int64_t, std::string>> got;
+    sorter.finish([&](Batch&& out) {
+      EXPECT_LE(out.num_rows(), 777u);
+      for (size_t r = 0; r < out.num_rows(); ++r)
+        got.emplace_back(out.column(0)->data<int64_t>()[r], std::string(out.column(1)->strings()[r]));
+    });
+    EXPECT_EQ(got, expected) << "force_spill=" << force;
+    if (force) {
+      EXPECT_GT(sorter.num_spilled_runs(), 0u);
+    }
+    EXPECT_EQ(budget.used(), 0u);
+  }
+}
+
+}  // namespace bullion::exec
