@@ -15,8 +15,8 @@ constexpr const char* kAxisColor = "#333333";
 
 // A unit-square chart: plot area, grid, ticks every 0.2, axis labels.
 struct UnitChart {
-  static constexpr double kWidth = 640, kHeight = 560;
-  static constexpr double kLeft = 80, kRight = 30, kTop = 60, kBottom = 70;
+  static constexpr double kWidth = 640, kHeight = 580;
+  static constexpr double kLeft = 80, kRight = 30, kTop = 80, kBottom = 70;
   static constexpr double kPlotWidth = kWidth - kLeft - kRight;
   static constexpr double kPlotHeight = kHeight - kTop - kBottom;
 
@@ -25,7 +25,7 @@ struct UnitChart {
 
   static SvgDocument frame(std::string_view title, std::string_view x_label, std::string_view y_label) {
     SvgDocument doc(kWidth, kHeight, title);
-    doc.text(kWidth / 2, 34, title, "middle", 18, 0, "font-weight=\"bold\"");
+    doc.text(kWidth / 2, 30, title, "middle", 18, 0, "font-weight=\"bold\"");
     for (int i = 0; i <= 5; ++i) {
       const double v = i / 5.0;
       const std::string grid = std::string("stroke=\"") + kGridColor + "\" stroke-width=\"1\"";
@@ -42,16 +42,16 @@ struct UnitChart {
     return doc;
   }
 
-  // A two-entry legend in the lower right (curve, reference).
+  // A two-entry legend between the title and the plot, where no curve can
+  // hide it.
   static void legend(SvgDocument& doc, std::string_view curve, std::string_view reference) {
-    const double box_w = 250, box_h = 52;
-    const double bx = x(1) - box_w - 10, by = y(0) - box_h - 10;
-    doc.rect(bx, by, box_w, box_h, "fill=\"white\" fill-opacity=\"0.9\" stroke=\"#cccccc\"");
-    doc.line(bx + 10, by + 17, bx + 40, by + 17, std::string("stroke=\"") + kCurveColor + "\" stroke-width=\"2.5\"");
-    doc.text(bx + 48, by + 21, curve, "start", 12);
-    doc.line(bx + 10, by + 37, bx + 40, by + 37,
+    const double ly = 58;
+    doc.line(kLeft, ly - 4, kLeft + 30, ly - 4, std::string("stroke=\"") + kCurveColor + "\" stroke-width=\"2.5\"");
+    doc.text(kLeft + 38, ly, curve, "start", 13);
+    const double rx = kLeft + kPlotWidth / 2 + 20;
+    doc.line(rx, ly - 4, rx + 30, ly - 4,
              std::string("stroke=\"") + kReferenceColor + "\" stroke-width=\"1.5\" stroke-dasharray=\"6,4\"");
-    doc.text(bx + 48, by + 41, reference, "start", 12);
+    doc.text(rx + 38, ly, reference, "start", 13);
   }
 };
 
@@ -117,7 +117,7 @@ std::string feature_importance_svg(std::span<const FeatureImportance> importance
     max_gain = std::max(max_gain, f.gain);
   }
   const double bar_height = 20, row_height = 28;
-  const double left = 20 + 7.2 * static_cast<double>(std::min<size_t>(longest, 48)), right = 90, top = 60, bottom = 70;
+  const double left = 24 + 8 * static_cast<double>(std::min<size_t>(longest, 48)), right = 90, top = 60, bottom = 70;
   const double plot_width = 520;
   const double width = left + plot_width + right;
   const double plot_height = row_height * static_cast<double>(std::max<size_t>(sorted.size(), 1));

@@ -36,9 +36,9 @@ TEST(Plots, RocCurveHasTitleAxesDiagonalAndCurve) {
   EXPECT_NE(svg.find(">True positive rate</text>"), std::string::npos);
   EXPECT_NE(svg.find("chance (AUC = 0.5)"), std::string::npos);
   // The diagonal from (0, 0) to (1, 1) in plot coordinates, dashed.
-  EXPECT_NE(svg.find("<line x1=\"80.0\" y1=\"490.0\" x2=\"610.0\" y2=\"60.0\" stroke=\"#888888\""), std::string::npos);
+  EXPECT_NE(svg.find("<line x1=\"80.0\" y1=\"510.0\" x2=\"610.0\" y2=\"80.0\" stroke=\"#888888\""), std::string::npos);
   // The curve: (0,0) (0,1/3) (.5,1) (1,1).
-  EXPECT_NE(svg.find("points=\"80.0,490.0 80.0,346.7 345.0,60.0 610.0,60.0\""), std::string::npos) << svg;
+  EXPECT_NE(svg.find("points=\"80.0,510.0 80.0,366.7 345.0,80.0 610.0,80.0\""), std::string::npos) << svg;
   for (const char* tick : {">0.0</text>", ">0.2</text>", ">1.0</text>"}) EXPECT_EQ(count(svg, tick), 2u) << tick;
 }
 
@@ -51,7 +51,7 @@ TEST(Plots, PrecisionRecallIsTheStepFunctionOfTheAp) {
   EXPECT_NE(svg.find("no skill (prevalence 0.6000)"), std::string::npos);
   // recall 1→1→1/3→0 with precision .6, .75, 1, 1: from (1, .6) up to .75,
   // left to recall 1/3 at .75, up to 1, left to 0.
-  EXPECT_NE(svg.find("points=\"610.0,232.0 610.0,167.5 256.7,167.5 256.7,60.0 80.0,60.0\""), std::string::npos) << svg;
+  EXPECT_NE(svg.find("points=\"610.0,252.0 610.0,187.5 256.7,187.5 256.7,80.0 80.0,80.0\""), std::string::npos) << svg;
 }
 
 TEST(Plots, FeatureImportanceIsSortedByGainAndEscaped) {
