@@ -278,7 +278,7 @@ Dataset build_dataset(std::span<const Batch> batches, const DatasetColumns& colu
 
     const size_t n = batch.num_rows();
     for (size_t f = 0; f < nf; ++f)
-      convert_feature(*features[f], columns.features[f], where, &staged.features[base * nf + f], nf);
+      convert_feature(*features[f], columns.features[f], where, staged.features.data() + base * nf + f, nf);
     for (size_t r = 0; r < n; ++r) {
       if (entity.is_null(r))
         throw Error::invalid_input("entity column '" + columns.entity + "' is NULL at " + where.describe(r));

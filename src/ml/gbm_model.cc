@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <mutex>
@@ -26,6 +27,31 @@ std::vector<std::string> booster_strings(BoosterHandle b, const char* field) {
   const char** values = nullptr;
   xgb::check(xgb::api().XGBoosterGetStrFeatureInfo(b, field, &n, &values), "XGBoosterGetStrFeatureInfo");
   return std::vector<std::string>(values, values + n);
+}
+
+// XGBoost reads models written by older releases, not newer ones, and a
+// newer model can load without an error and predict wrongly: XGBoost 3.x
+// writes base_score as a list ("[9.43E-2]"), which 1.7 misreads. So a model
+// whose "version" is newer than the library is refused.
+void check_model_version(std::string_view model_json) {
+  int model[3] = {0, 0, 0};
+  try {
+    const nlohmann::json j = nlohmann::json::parse(model_json);
+    const nlohmann::json& v = j.at("version");
+    for (size_t i = 0; i < 3 && i < v.size(); ++i) model[i] = v.at(i).get<int>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error::corrupt(std::string("not an XGBoost JSON model: ") + e.what());
+  }
+  int library[3] = {0, 0, 0};
+  xgb::api().XGBoostVersion(&library[0], &library[1], &library[2]);
+  auto text = [](const int* v) {
+    return std::to_string(v[0]) + "." + std::to_string(v[1]) + "." + std::to_string(v[2]);
+  };
+  if (std::lexicographical_compare(library, library + 2, model, model + 2))
+    throw Error::unsupported("the model was written by XGBoost " + text(model) + ", newer than bullion's XGBoost " +
+                                 text(library) + ", which cannot read it reliably",
+                             "train the model with bullion, or save it with XGBoost " + std::to_string(library[0]) +
+                                 "." + std::to_string(library[1]) + " or older");
 }
 
 }  // namespace
@@ -88,6 +114,7 @@ GbmModel GbmModel::from_json(std::string_view model_json) {
   if (first == model_json.size() || model_json[first] != '{')
     throw Error::corrupt("not an XGBoost JSON model (it does not start with '{')",
                          "bullion reads models saved in XGBoost's JSON format (model.json)");
+  check_model_version(model_json);
   auto state = std::make_unique<State>();
   state->booster = xgb::Booster(nullptr, 0);
   BoosterHandle b = state->booster.get();

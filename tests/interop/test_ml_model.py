@@ -285,3 +285,16 @@ def test_bad_input_gets_a_clear_error(gold_rows, ml_tool, tmp_path):
                     "--param", "max_dept=3", check=False)
     assert proc.returncode == 3 and "did you mean 'max_depth'?" in proc.stderr
     assert not (tmp_path / "x" / "model.json").exists()
+
+
+def test_models_of_a_newer_xgboost_are_refused_not_misread(gold_rows, gold_csv, ml_tool, tmp_path):
+    """Python's xgboost 3.x writes base_score as a list ("[9.4E-2]"); libxgboost 1.7 loads such a file
+    without an error and predicts different probabilities. bullion refuses it (exit 8) instead."""
+    booster = xgb.train({"objective": "binary:logistic", "tree_method": "hist", "max_depth": 3},
+                        xgb.DMatrix(gold_rows[FEATURES], label=gold_rows["churned"]), 20)
+    path = tmp_path / "python.json"
+    booster.save_model(str(path))
+    assert json.loads(path.read_text())["learner"]["learner_model_param"]["base_score"].startswith("[")
+    proc = run_tool(ml_tool, "predict", "--model", path, "--data", gold_csv, check=False)
+    assert proc.returncode == 8
+    assert f"written by XGBoost {xgb.__version__}, newer than bullion's XGBoost 1.7.4" in proc.stderr

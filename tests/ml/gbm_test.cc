@@ -246,6 +246,20 @@ TEST(GbmModel, LoadErrors) {
                "the model's objective is reg:squarederror");
 }
 
+TEST(GbmModel, RefusesModelsOfANewerXGBoost) {
+  const GbmModel m = GbmModel::train(churn_data(), seed_params());
+  nlohmann::json j = nlohmann::json::parse(m.to_json());
+  j["version"] = {1, 7, 9};  // a newer patch release is fine
+  EXPECT_EQ(GbmModel::from_json(j.dump()).num_rounds(), 40);
+  j["version"] = {3, 2, 0};
+  j["learner"]["learner_model_param"]["base_score"] = "[9.433419E-2]";  // as 3.x writes it
+  const Error e = expect_error([&] { GbmModel::from_json(j.dump()); }, ErrorCategory::kUnsupported,
+                               "the model was written by XGBoost 3.2.0, newer than bullion's XGBoost 1.7.4");
+  EXPECT_EQ(e.hint(), "train the model with bullion, or save it with XGBoost 1.7 or older");
+  j.erase("version");
+  expect_error([&] { GbmModel::from_json(j.dump()); }, ErrorCategory::kCorrupt, "not an XGBoost JSON model");
+}
+
 TEST(GbmModel, ImportanceFromTheBooster) {
   const GbmModel m = GbmModel::train(churn_data(), seed_params());
   const std::vector<FeatureImportance> imp = m.feature_importance();
@@ -271,13 +285,13 @@ TEST(GbmModel, ImportanceFromTheBooster) {
 
 TEST(GbmModel, UnusedFeaturesHaveZeroImportance) {
   Dataset d = churn_data();
-  d.feature_names.push_back("constant");
-  d.feature_types.push_back(DataType::int32());
   std::vector<float> widened;
   for (size_t r = 0; r < d.num_rows(); ++r) {
     widened.insert(widened.end(), d.row(r), d.row(r) + 4);
     widened.push_back(1.0f);
   }
+  d.feature_names.push_back("constant");
+  d.feature_types.push_back(DataType::int32());
   d.features = widened;
   const GbmModel m = GbmModel::train(d, seed_params());
   const std::vector<FeatureImportance> imp = m.feature_importance();

@@ -109,8 +109,12 @@ class GbmModel {
   // Trains on every row of `train` (labelled, at least one row).
   static GbmModel train(const Dataset& train, const GbmParams& params);
   // A model from XGBoost's JSON model format (what to_json()/save() write,
-  // and Python's Booster.save_model("x.json")). kCorrupt if XGBoost cannot
-  // read it; kInvalidInput if its objective is not binary:logistic.
+  // and Python's Booster.save_model("x.json") of the same or an older
+  // XGBoost). kCorrupt if it cannot be read; kInvalidInput if its objective
+  // is not binary:logistic; kUnsupported if a newer XGBoost wrote it (its
+  // "version" is above the library's major.minor): XGBoost does not read
+  // newer models reliably — 3.x's list-valued base_score loads into 1.7
+  // without an error and predicts wrong probabilities.
   static GbmModel from_json(std::string_view model_json);
   // from_json() of a file (kNotFound if it does not exist).
   static GbmModel load(const std::string& path);
