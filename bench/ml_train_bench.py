@@ -184,7 +184,8 @@ def main() -> None:
 
     base = results[0][2]["seconds"]
     print(f"\ntraining on {results[0][2]['rows']} rows x {len(FEATURES)} features, n_estimators 200, max_depth 5, "
-          f"learning_rate 0.05, {threads} threads, best of {args.repeat} (load average {load:.1f})")
+          f"learning_rate 0.05, {threads} threads, best of {args.repeat} (load average {load:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after)")
     print(f"{'model':<16}{'idle threads':<14}{'train s':>9}{'vs bullion':>12}{'process CPU s':>15}{'ROC-AUC':>10}"
           f"  version")
     for name, policy, r in results:

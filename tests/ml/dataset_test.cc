@@ -53,7 +53,7 @@ Batch typed_batch() {
 
 TEST(Dataset, ConvertsNumbersToFloatAndNullToNaN) {
   const Batch batch = typed_batch();
-  const Dataset d = build_dataset(std::span(&batch, 1), columns({"i8", "i64", "f32", "dec"}));
+  const Dataset d = build_dataset(batch, columns({"i8", "i64", "f32", "dec"}));
   ASSERT_EQ(d.num_rows(), 2u);
   ASSERT_EQ(d.num_features(), 4u);
   // Sorted by (date, entity): A first.
@@ -240,7 +240,7 @@ TEST(Dataset, RefusesBadColumnLists) {
 }
 
 TEST(Dataset, NoBatchesGiveAnEmptyDataset) {
-  const Dataset d = build_dataset({}, columns({"x", "y"}));
+  const Dataset d = build_dataset(std::span<const Batch>(), columns({"x", "y"}));
   EXPECT_EQ(d.num_rows(), 0u);
   EXPECT_EQ(d.num_features(), 2u);
   EXPECT_EQ(d.feature_types.size(), 2u);

@@ -92,7 +92,7 @@ TEST(Training, CompareModelsSaysWhatDiffers) {
 TEST(Training, WritesLoadableArtifacts) {
   TempDir dir;
   const Batch all = testing::churn_batch(200, 3);
-  const TrainingResult r = train_classifier(std::span(&all, 1), churn_request());
+  const TrainingResult r = train_classifier(all, churn_request());
   const std::string out = dir.file("artifacts");
   const std::vector<std::string> paths = write_training_artifacts(r, out);
   ASSERT_EQ(paths.size(), 4u);

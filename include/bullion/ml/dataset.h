@@ -84,6 +84,9 @@ struct Dataset {
 // Reads `columns` from every batch (the batches may differ in column order,
 // not in names) and returns the rows sorted as described above.
 Dataset build_dataset(std::span<const Batch> batches, const DatasetColumns& columns);
+inline Dataset build_dataset(const Batch& batch, const DatasetColumns& columns) {
+  return build_dataset(std::span<const Batch>(&batch, 1), columns);
+}
 
 // XGBoost's feature_type for a column type: "int" for integer types, "float"
 // otherwise. Metadata only: every feature is a float32 in the matrix.

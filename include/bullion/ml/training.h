@@ -58,6 +58,9 @@ struct TrainingResult {
 };
 
 TrainingResult train_classifier(std::span<const Batch> batches, const TrainingRequest& request);
+inline TrainingResult train_classifier(const Batch& batch, const TrainingRequest& request) {
+  return train_classifier(std::span<const Batch>(&batch, 1), request);
+}
 TrainingResult train_classifier(Dataset data, const TrainingRequest& request);
 
 // File names inside an artifact directory, as write_training_artifacts writes them.
