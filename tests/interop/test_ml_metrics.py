@@ -32,7 +32,8 @@ TOLERANCE = 1e-9
 
 @pytest.fixture(scope="module")
 def ml_tool(bullion_bin):
-    tool = pathlib.Path(os.environ.get("BULLION_ML_TOOL", pathlib.Path(bullion_bin).parents[2] / "tests" / "ml" / "ml_tool"))
+    default = pathlib.Path(bullion_bin).parents[2] / "tests" / "ml" / "ml_tool"
+    tool = pathlib.Path(os.environ.get("BULLION_ML_TOOL", default))
     if not tool.exists():
         pytest.fail(f"build the ml_tool target first ({tool})")
     return tool

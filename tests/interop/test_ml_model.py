@@ -46,7 +46,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 @pytest.fixture(scope="module")
 def ml_tool(bullion_bin):
-    tool = pathlib.Path(os.environ.get("BULLION_ML_TOOL", pathlib.Path(bullion_bin).parents[2] / "tests" / "ml" / "ml_tool"))
+    default = pathlib.Path(bullion_bin).parents[2] / "tests" / "ml" / "ml_tool"
+    tool = pathlib.Path(os.environ.get("BULLION_ML_TOOL", default))
     if not tool.exists():
         pytest.fail(f"build the ml_tool target first ({tool})")
     return tool
@@ -171,7 +172,8 @@ def test_feature_importance_is_the_boosters(trained):
         assert entry["gain"] == pytest.approx(gain.get(name, 0.0), rel=1e-5), name
 
 
-def test_training_is_reproducible_across_runs_row_orders_and_formats(trained, gold_rows, gold_csv, ml_tool, tmp_path):
+def test_training_is_reproducible_across_runs_row_orders_and_formats(trained, gold_rows, gold_csv, ml_tool,
+                                                                     tmp_path):
     out, _, _ = trained
     again = tmp_path / "again"
     train(ml_tool, gold_csv, again)

@@ -29,9 +29,10 @@
 // Reproducibility: training twice on the same dataset with the same params
 // gives byte-identical model JSON and identical predictions — for the same
 // nthread and the same XGBoost library. Histogram sums are accumulated per
-// thread and added in thread order, so another nthread (or another XGBoost
-// release) gives a slightly different, equally valid model; log and reuse
-// nthread to reproduce a run exactly.
+// thread, so another nthread (or another XGBoost release) may give a
+// slightly different, equally valid model (on the churn features nthread 1
+// and 2 happened to give the same bytes; XGBoost does not promise it): log
+// and reuse nthread to reproduce a run exactly.
 //
 // OpenMP. libxgboost runs on libgomp, whose idle threads spin by default
 // (up to 300,000 iterations after every parallel region) before sleeping; on
@@ -40,15 +41,19 @@
 // is loaded, so bullion loads libxgboost itself on first use (dlopen) and,
 // during static initialization, sets OMP_WAIT_POLICY=passive unless the
 // environment already chose a policy: XGBoost's threads then sleep as soon
-// as they are idle. openmp_wait_policy() reports the policy in effect (for
+// as they are idle (up to ~1.7x slower training on an otherwise idle
+// machine, 6-22x faster when other work shares the cores; set
+// OMP_WAIT_POLICY=active on a dedicated machine). openmp_wait_policy()
+// reports the policy in effect (for
 // the run's tags); it is libgomp's default ("") only when libgomp was
 // already loaded by something else. Processes that never train do not load
 // libgomp at all (it is not fork-safe). Without libxgboost installed,
 // training throws kUnsupported naming the package.
 //
 // Threading: a GbmModel may be used from several threads at once (calls on
-// one model are serialized by an internal mutex). Different models train in
-// parallel only if their nthread values fit the machine.
+// one model are serialized by an internal mutex); a moved-from model may only
+// be assigned to or destroyed. Different models train in parallel only if
+// their nthread values fit the machine.
 #pragma once
 
 #include <cstdint>
