@@ -9,6 +9,10 @@
 
 #include "bullion/generate/generator.h"
 
+namespace bullion::ml {
+struct TrainRun;
+}
+
 namespace bullion::cli {
 
 struct GlobalOptions {
@@ -46,5 +50,9 @@ void print_generate_summary(const GenerateOptions& options, const GenerateSummar
 void add_runs_command(CLI::App& app, const GlobalOptions& global);
 void add_models_command(CLI::App& app, const GlobalOptions& global);
 void add_serve_command(CLI::App& app, const GlobalOptions& global);
+// `bullion train` and `bullion reproduce` (train_command.cc); the demo prints
+// its training step with print_train_summary.
+void add_train_commands(CLI::App& app, const GlobalOptions& global);
+void print_train_summary(const ml::TrainRun& run);
 
 }  // namespace bullion::cli

@@ -1,17 +1,20 @@
 // `bullion demo`: generate the raw event feed into the lakehouse, then run the
 // churn pipeline of examples/churn/pipeline.yaml over it end to end (Bronze,
-// Silver, a weekly Gold backfill, labels) and report on every layer.
+// Silver, a weekly Gold backfill, labels), train and register a model on it
+// (alias "champion"), and report on every step.
 #include <cstdio>
 
 #include "bullion/core/error.h"
 #include "bullion/core/fs.h"
 #include "bullion/core/time.h"
 #include "bullion/exec/plan.h"
+#include "bullion/generate/generator.h"
+#include "bullion/ml/train_run.h"
 #include "bullion/pipeline/runner.h"
 #include "bullion/pipeline/validate.h"
-#include "cli/example_spec.h"
-#include "bullion/generate/generator.h"
+#include "bullion/tracking/store.h"
 #include "cli/cli.h"
+#include "cli/example_spec.h"
 
 namespace bullion::cli {
 
@@ -28,13 +31,14 @@ struct DemoFlags {
 // '_' (like _tracking), so no catalog name can collide with the feed.
 constexpr const char* kRawEventsDir = "_raw/events";
 constexpr uint32_t kDemoFiles = 6;
+constexpr const char* kChampionAlias = "champion";
 
 }  // namespace
 
 CLI::App* add_demo_command(CLI::App& app, const GlobalOptions& global) {
   auto flags = std::make_shared<DemoFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "demo", "Generate data, run every layer (bronze, silver, gold backfill, labels) and print a summary");
+      "demo", "Generate data, run every layer (bronze, silver, gold backfill, labels), train and register a model");
   cmd->add_option("--events", flags->events, "Events to generate")->check(count_validator(1))->capture_default_str();
   cmd->add_option("--customers", flags->customers, "Customer base (default: events / 50)")->check(count_validator(1));
   cmd->add_option("--seed", flags->seed, "Random seed")->capture_default_str();
@@ -80,22 +84,44 @@ CLI::App* add_demo_command(CLI::App& app, const GlobalOptions& global) {
     }
     exec::ExecContext exec;
     const pipeline::RunRecord record = pipeline::run_pipeline(spec, global.lakehouse, run, exec);
+    if (talk) {
+      for (const auto& l : record.layers)
+        std::printf("  %-7s %-26s in %9lld  out %9lld  quarantined %6lld  deduplicated %6lld  v%lld  %.2fs\n",
+                    l.layer.c_str(), l.table.c_str(), static_cast<long long>(l.rows_in),
+                    static_cast<long long>(l.rows_out), static_cast<long long>(l.quarantined),
+                    static_cast<long long>(l.deduplicated), static_cast<long long>(l.version_written.value_or(-1)),
+                    l.seconds);
+      const auto& labels = record.layers.back();
+      const auto positive = labels.files.count("positive") ? labels.files.at("positive") : 0;
+      std::printf("\nlabels: %lld labelled customer-weeks, %lld churned (%.1f%%)\n",
+                  static_cast<long long>(labels.rows_out), static_cast<long long>(positive),
+                  labels.rows_out ? 100.0 * positive / labels.rows_out : 0.0);
+      std::printf("run record: %s\n", record.record_path.c_str());
+      std::printf("\nstep 3: train (XGBoost, the spec's train section), track and register\n");
+      std::fflush(stdout);
+    }
+
+    tracking::TrackingStore store(global.lakehouse);
+    ml::TrainRunOptions train;
+    train.nthread = static_cast<int>(global.threads);
+    train.source_name = "bullion demo";
+    const ml::TrainRun trained = ml::train_run(spec, global.lakehouse, store, train, exec);
+    // The demo's model serves at once: `bullion score --model <name>@champion` and `bullion serve` use the alias.
+    if (trained.registered)
+      store.set_registered_model_alias(trained.registered->name, kChampionAlias, trained.registered->version);
     if (!talk) return;
-    for (const auto& l : record.layers)
-      std::printf("  %-7s %-26s in %9lld  out %9lld  quarantined %6lld  deduplicated %6lld  v%lld  %.2fs\n",
-                  l.layer.c_str(), l.table.c_str(), static_cast<long long>(l.rows_in), static_cast<long long>(l.rows_out),
-                  static_cast<long long>(l.quarantined), static_cast<long long>(l.deduplicated),
-                  static_cast<long long>(l.version_written.value_or(-1)), l.seconds);
-    const auto& labels = record.layers.back();
-    const auto positive = labels.files.count("positive") ? labels.files.at("positive") : 0;
-    std::printf("\nlabels: %lld labelled customer-weeks, %lld churned (%.1f%%)\n", static_cast<long long>(labels.rows_out),
-                static_cast<long long>(positive), labels.rows_out ? 100.0 * positive / labels.rows_out : 0.0);
-    std::printf("run record: %s\n", record.record_path.c_str());
+    print_train_summary(trained);
+    const std::string model = trained.registered ? trained.registered->name : std::string("<model>");
     std::printf(
         "\nexplore: bullion --lakehouse %s table show churn.gold.features --limit 5\n"
-        "         bullion --lakehouse %s table history churn.silver.customers\n"
-        "training and the model registry are the next step of the demo; they are not built into it yet.\n",
-        global.lakehouse.c_str(), global.lakehouse.c_str());
+        "         bullion --lakehouse %s runs show %s\n"
+        "         bullion --lakehouse %s reproduce %s\n"
+        "         bullion --lakehouse %s models show %s   (alias %s → version %lld)\n"
+        "         bullion --lakehouse %s serve            (MLflow UI clients: "
+        "MLFLOW_TRACKING_URI=http://127.0.0.1:5000)\n",
+        global.lakehouse.c_str(), global.lakehouse.c_str(), trained.run_id.c_str(), global.lakehouse.c_str(),
+        trained.run_id.c_str(), global.lakehouse.c_str(), model.c_str(), kChampionAlias,
+        static_cast<long long>(trained.registered ? trained.registered->version : 0), global.lakehouse.c_str());
   });
   return cmd;
 }

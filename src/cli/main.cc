@@ -44,8 +44,7 @@ int main(int argc, char** argv) {
   cli::add_demo_command(app, global);
   cli::add_generate_command(app, global);
   cli::add_pipeline_commands(app, global);
-  cli::add_unbuilt_command(app, "train", "Train and register a model from Gold features");
-  cli::add_unbuilt_command(app, "reproduce", "Retrain a logged run from its time-travel inputs and compare");
+  cli::add_train_commands(app, global);
   cli::add_unbuilt_command(app, "score", "Batch-score Gold features into a predictions table");
   cli::add_table_commands(app, global);
   cli::add_runs_command(app, global);
@@ -71,6 +70,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // a command's own non-error outcome (reproduce: "different")
   } catch (const CLI::ParseError& e) {
     // Name an unrecognized flag before complaining about what else is missing.
     std::string message = e.what();

@@ -10,6 +10,7 @@
 
 #include "bullion/core/error.h"
 #include "bullion/core/time.h"
+#include "bullion/expr/binder.h"
 
 namespace bullion::ml {
 namespace {
@@ -43,7 +44,7 @@ struct RowLocator {
 size_t require_column(const Schema& schema, const std::string& name, std::string_view role, size_t batch_index) {
   if (auto index = schema.index_of(name)) return *index;
   const std::vector<std::string> names = schema.names();
-  const std::string suggestion = closest_name(name, names);
+  const std::string suggestion = expr::closest_name(name, names);
   throw Error::invalid_input(
       std::string(role) + " column '" + name + "' is not in the training data (batch " + std::to_string(batch_index) +
           " has columns " + quoted_list(names) + ")",
@@ -306,30 +307,19 @@ Dataset build_dataset(std::span<const Batch> batches, const DatasetColumns& colu
 
 std::string_view xgboost_feature_type(const DataType& type) { return type.is_integer() ? "int" : "float"; }
 
-std::string closest_name(std::string_view name, std::span<const std::string> candidates) {
-  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-  const size_t limit = std::max<size_t>(2, name.size() / 3);
-  std::string best;
-  size_t best_distance = limit + 1;
-  std::vector<size_t> prev, cur;
-  for (const std::string& cand : candidates) {
-    prev.resize(cand.size() + 1);
-    cur.resize(cand.size() + 1);
-    for (size_t j = 0; j <= cand.size(); ++j) prev[j] = j;
-    for (size_t i = 1; i <= name.size(); ++i) {
-      cur[0] = i;
-      for (size_t j = 1; j <= cand.size(); ++j) {
-        const size_t subst = prev[j - 1] + (lower(name[i - 1]) == lower(cand[j - 1]) ? 0 : 1);
-        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
-      }
-      std::swap(prev, cur);
-    }
-    if (prev[cand.size()] < best_distance) {
-      best_distance = prev[cand.size()];
-      best = cand;
-    }
+std::string_view mlflow_column_type(const DataType& type) {
+  switch (type.id()) {
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+      return "integer";
+    case TypeId::kInt64:
+      return "long";
+    case TypeId::kFloat:
+      return "float";
+    default:
+      return "double";
   }
-  return best;
 }
 
 }  // namespace bullion::ml

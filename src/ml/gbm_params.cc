@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "bullion/core/error.h"
+#include "bullion/expr/binder.h"
 #include "bullion/ml/gbm.h"
 
 namespace bullion::ml {
@@ -164,7 +165,7 @@ GbmParams resolve_gbm_params(std::span<const std::pair<std::string, std::string>
     if (rule == nullptr) {
       std::vector<std::string> names;
       for (const Rule& r : kRules) names.emplace_back(r.name);
-      const std::string suggestion = closest_name(name, names);
+      const std::string suggestion = expr::closest_name(name, names);
       throw Error::invalid_input("unknown model param '" + name + "' for gbm_classifier",
                                  suggestion.empty() ? "see README \"Training and metrics\" for the accepted params"
                                                     : "did you mean '" + suggestion + "'?");

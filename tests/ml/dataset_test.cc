@@ -246,13 +246,14 @@ TEST(Dataset, NoBatchesGiveAnEmptyDataset) {
   EXPECT_EQ(d.feature_types.size(), 2u);
 }
 
-TEST(ClosestName, PicksTheNearestWithinALimit) {
-  const std::vector<std::string> names = {"total_events", "total_sessions", "recency_tier"};
-  EXPECT_EQ(closest_name("total_event", names), "total_events");
-  EXPECT_EQ(closest_name("TOTAL_SESSION", names), "total_sessions");
-  EXPECT_EQ(closest_name("recency", names), "");  // 5 edits away: beyond max(2, 7/3)
-  EXPECT_EQ(closest_name("x", names), "");
-  EXPECT_EQ(closest_name("anything", {}), "");
+TEST(FeatureTypes, MapToXGBoostAndMLflowNames) {
+  EXPECT_EQ(xgboost_feature_type(DataType::int64()), "int");
+  EXPECT_EQ(xgboost_feature_type(DataType::float64()), "float");
+  EXPECT_EQ(mlflow_column_type(DataType::int32()), "integer");
+  EXPECT_EQ(mlflow_column_type(DataType::int64()), "long");
+  EXPECT_EQ(mlflow_column_type(DataType::float32()), "float");
+  EXPECT_EQ(mlflow_column_type(DataType::float64()), "double");
+  EXPECT_EQ(mlflow_column_type(DataType::decimal(10, 2)), "double");
 }
 
 }  // namespace

@@ -91,10 +91,9 @@ inline Dataset build_dataset(const Batch& batch, const DatasetColumns& columns) 
 // XGBoost's feature_type for a column type: "int" for integer types, "float"
 // otherwise. Metadata only: every feature is a float32 in the matrix.
 std::string_view xgboost_feature_type(const DataType& type);
-
-// The name in `candidates` closest to `name` (case-insensitive Levenshtein
-// distance, ties to the earlier candidate), or "" when none is within
-// max(2, name.size() / 3) edits. For "did you mean" hints.
-std::string closest_name(std::string_view name, std::span<const std::string> candidates);
+// MLflow's signature column type for a feature's source type: "integer"
+// (up to INT), "long" (BIGINT), "float", "double" (anything else: the matrix
+// converts it).
+std::string_view mlflow_column_type(const DataType& type);
 
 }  // namespace bullion::ml
