@@ -5,9 +5,10 @@
 #include <unistd.h>
 
 #include <array>
-#include <fstream>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -193,6 +194,10 @@ TEST(CliDemo, GeneratesAndRunsEveryLayerAndARerunIngestsNothingNew) {
                               "gold    churn.gold.features", "labels  churn.gold.labels"})
       EXPECT_NE(r.output.find(layer), std::string::npos) << layer << "\n" << r.output;
     EXPECT_NE(r.output.find("labelled customer-weeks"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("registered churn-prediction-gbm version " + std::to_string(run_index + 1)),
+              std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("roc_auc="), std::string::npos) << r.output;
     if (run_index == 1) {
       EXPECT_NE(r.output.find("in         0  out         0"), std::string::npos) << r.output;
     }
@@ -205,6 +210,48 @@ TEST(CliDemo, GeneratesAndRunsEveryLayerAndARerunIngestsNothingNew) {
   EXPECT_EQ(files, 6u);
   EXPECT_TRUE(std::filesystem::exists(lakehouse + "/churn/gold/features/_delta_log"));
   EXPECT_TRUE(std::filesystem::exists(lakehouse + "/pipeline.yaml"));
+}
+
+// The demo's model, reproduced from the CLI; a tampered model is reported
+// as different (exit 1), an unknown run is not found (exit 4).
+TEST(CliTrain, ReproduceComparesTheLoggedModel) {
+  bullion::testing::TempDir dir;
+  const std::string lh = "--lakehouse " + dir.file("lh") + " ";
+  ASSERT_EQ(run(lh + "demo --events 30k").exit_code, 0);
+  const Result trained = run(lh + "train " + dir.file("lh/pipeline.yaml") + " --no-register --json");
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+  const auto result = nlohmann::json::parse(trained.output);
+  EXPECT_FALSE(result.contains("registered"));
+  const std::string run_id = result["run_id"];
+
+  Result r = run(lh + "reproduce " + run_id);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("REPRODUCED: identical"), std::string::npos) << r.output;
+
+  const std::string model = result["model_dir"].get<std::string>() + "/model.json";
+  std::string bytes = read(model);
+  // The first fraction digit of the first split threshold.
+  const size_t at = bytes.find('.', bytes.find("\"split_conditions\":[")) + 1;
+  ASSERT_TRUE(std::isdigit(static_cast<unsigned char>(bytes[at]))) << bytes.substr(at - 10, 20);
+  bytes[at] = bytes[at] == '9' ? '0' : static_cast<char>(bytes[at] + 1);
+  bullion::FileSystem::local().write_atomic(model, bytes);
+  r = run(lh + "reproduce " + run_id);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("DIFFERENT: model JSON differs from byte " + std::to_string(at)), std::string::npos)
+      << r.output;
+
+  r = run(lh + "reproduce 0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+}
+
+TEST(CliTrain, ASpecWithoutATrainSectionIsRefused) {
+  bullion::testing::TempDir dir;
+  std::filesystem::create_directory(dir.file("raw"));
+  std::ofstream(dir.file("p.yaml"))
+      << "pipeline: p\nbronze:\n  - table: a.b.c\n    source: {format: json, path: raw}\n";
+  const Result r = run("--lakehouse " + dir.file("lh") + " train " + dir.file("p.yaml"));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("has no 'train:' section"), std::string::npos) << r.output;
 }
 
 }  // namespace
