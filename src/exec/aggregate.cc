@@ -247,19 +247,7 @@ std::unique_ptr<Stream> AggregateNode::open(ExecContext& ctx) const {
   }
   auto input = child_->open(ctx);
   for_each_batch(*input, ctx, [&](size_t, size_t worker, Batch&& b) { run.consume(*run.workers[worker], b); });
-  bool spilled = false;
-  for (const auto& w : run.workers) {
-    spilled |= !w->spills.empty();
-    for (auto& f : w->spills)
-      if (f) f->finish_writing();
-  }
-  const size_t parts = spilled ? kPartitions : std::min<size_t>(kPartitions, std::max<size_t>(1, ctx.num_workers() * 2));
-  std::vector<std::vector<Batch>> results(parts);
-  ctx.pool->parallel_for(parts, [&](size_t p, size_t) { results[p] = run.finalize_partition(p, parts); });
-  std::vector<Batch> out;
-  for (auto& r : results)
-    for (auto& b : r) out.push_back(std::move(b));
-  return std::make_unique<OwnedBatchesStream>(schema_, std::move(out));
+  return finish_partitioned(run, ctx, schema_);
 }
 
 }  // namespace
