@@ -183,6 +183,20 @@ TEST_F(TrainRunTest, ReproducesExactlyAfterNewDataMovedEveryTable) {
   EXPECT_TRUE(again.upstream_notes.empty());
 }
 
+TEST_F(TrainRunTest, ASplitByTimeTestsOnTheLatestDatesAndReproduces) {
+  write_spec("split: {test_size: 0.2, seed: 42, by: customer_id}=>split: {by: time, test_dates: 2}");
+  const std::vector<int32_t> dates = weekly(start_ + 31, start_ + 31 + 49);
+  run_pipeline(dates);
+  const TrainRun run = train();
+  const tracking::Run logged = store().get_run(run.run_id);
+  EXPECT_EQ(param(logged, keys::kSplitBy), "time");
+  EXPECT_EQ(param(logged, keys::kTestDates), "2");
+  const TrainingResult& r = run.training;
+  for (uint32_t row : r.split.test_rows) EXPECT_GE(r.data.feature_dates[row], dates[dates.size() - 2]);
+  for (uint32_t row : r.split.train_rows) EXPECT_LT(r.data.feature_dates[row], dates[dates.size() - 2]);
+  EXPECT_TRUE(reproduce_run(lake_.path(), store(), run.run_id, exec_).comparison.identical());
+}
+
 TEST_F(TrainRunTest, AVacuumedVersionIsReportedWithTheMissingFile) {
   const std::vector<int32_t> dates = weekly(start_ + 31, start_ + 31 + 35);
   run_pipeline(dates);
