@@ -1,14 +1,16 @@
 #include "bullion/pipeline/gold.h"
 
-#include <nlohmann/json.hpp>
-
+#include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "bullion/core/error.h"
 #include "bullion/core/time.h"
 #include "bullion/delta/log.h"
 #include "bullion/exec/batch_buffer.h"
 #include "bullion/exec/scan.h"
+#include "bullion/expr/analysis.h"
+#include "bullion/expr/binder.h"
 #include "bullion/table/table.h"
 #include "bullion/table/writer.h"
 
@@ -24,7 +26,8 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-delta::Snapshot open_source(const RunContext& ctx, const std::string& name, const SpecPos& pos, const std::string& who) {
+delta::Snapshot open_source(const RunContext& ctx, const std::string& name, const SpecPos& pos,
+                            const std::string& who) {
   const std::string path = table_path(ctx, name);
   if (!delta::DeltaTable::exists(path))
     throw Error::not_found(pos.to_string() + ": " + who + " reads " + name + ", which does not exist yet",
@@ -34,7 +37,10 @@ delta::Snapshot open_source(const RunContext& ctx, const std::string& name, cons
 
 std::string lineage_json(const RunContext& ctx, const char* layer, const std::map<std::string, int64_t>& read,
                          std::optional<std::string> as_of = std::nullopt) {
-  Json j{{"pipeline", ctx.spec->name}, {"layer", layer}, {"run_id", ctx.run_id}, {"spec_hash", ctx.spec->hash},
+  Json j{{"pipeline", ctx.spec->name},
+         {"layer", layer},
+         {"run_id", ctx.run_id},
+         {"spec_hash", ctx.spec->hash},
          {"lineage", read}};
   if (as_of) j["as_of"] = *as_of;
   return j.dump();
@@ -54,14 +60,36 @@ LayerResult run_gold(const RunContext& ctx, const GoldSpec& spec, const std::vec
   const Schema& input = silver.schema();
   for (const std::string& c : {spec.entity, spec.event_time})
     if (!input.find_case_insensitive(c))
-      throw Error::invalid_input(spec.pos.to_string() + ": gold table " + spec.table + ": " + spec.from +
-                                     " has no column '" + c + "'",
-                                 "columns are: " + input.to_string());
+      throw Error::invalid_input(
+          spec.pos.to_string() + ": gold table " + spec.table + ": " + spec.from + " has no column '" + c + "'",
+          "columns are: " + input.to_string());
   const int32_t last_date = *std::max_element(as_of_dates.begin(), as_of_dates.end());
 
-  // One pass over Silver: the events up to the last as_of date, kept for every date.
+  // One pass over Silver: the events up to the last as_of date, kept for every
+  // date — only the columns the aggregations read, with the entity and event time.
   const expr::BindOptions last_bind{{{"as_of", Value::date(last_date)}}};
-  const exec::Plan events = exec::scan_delta(silver, {}, "to_date(" + quoted(spec.event_time) + ") <= as_of", last_bind);
+  std::vector<std::string> needed;
+  auto need = [&](const std::string& name) {
+    const std::string& actual = input.field(*input.find_case_insensitive(name)).name;
+    if (std::find(needed.begin(), needed.end(), actual) == needed.end()) needed.push_back(actual);
+  };
+  need(spec.entity);
+  need(spec.event_time);
+  for (const SpecExpr& a : spec.aggregations) {
+    expr::AggregateBinding binding;
+    try {
+      binding = expr::compile_aggregate(a.sql, input, {input.field(*input.find_case_insensitive(spec.entity)).name},
+                                        last_bind);
+    } catch (const Error& e) {
+      throw Error(e.category(),
+                  spec.pos.to_string() + ": aggregations of gold table " + spec.table + ": " + e.message(), e.hint());
+    }
+    for (const expr::AggregateCall& call : binding.calls)
+      if (call.argument)
+        for (const std::string& c : expr::referenced_columns(*call.argument)) need(c);
+  }
+  const exec::Plan events =
+      exec::scan_delta(silver, {.columns = needed}, "to_date(" + quoted(spec.event_time) + ") <= as_of", last_bind);
   exec::BatchBuffer buffer(events.schema(), *exec.budget);
   events.execute(exec, [&](Batch&& b) { buffer.add(std::move(b)); });
   result.rows_in = static_cast<int64_t>(buffer.num_rows());
@@ -81,8 +109,8 @@ LayerResult run_gold(const RunContext& ctx, const GoldSpec& spec, const std::vec
     try {
       features = features.aggregate({spec.entity}, aggregations, bind);
     } catch (const Error& e) {
-      throw Error(e.category(), spec.pos.to_string() + ": aggregations of gold table " + spec.table + ": " + e.message(),
-                  e.hint());
+      throw Error(e.category(),
+                  spec.pos.to_string() + ": aggregations of gold table " + spec.table + ": " + e.message(), e.hint());
     }
     std::vector<exec::NamedExpr> columns;
     for (const Field& f : features.schema()->fields()) columns.push_back({f.name, quoted(f.name)});
@@ -91,7 +119,8 @@ LayerResult run_gold(const RunContext& ctx, const GoldSpec& spec, const std::vec
     try {
       features = features.project(columns, bind, /*sequential=*/true);
     } catch (const Error& e) {
-      throw Error(e.category(), spec.pos.to_string() + ": derived columns of gold table " + spec.table + ": " + e.message(),
+      throw Error(e.category(),
+                  spec.pos.to_string() + ": derived columns of gold table " + spec.table + ": " + e.message(),
                   e.hint());
     }
     features = features.sort({{sort_column, false, {}}});
@@ -151,13 +180,13 @@ LayerResult run_labels(const RunContext& ctx, const LabelsSpec& spec, exec::Exec
   exec::Plan labelled =
       exec::scan_delta(features, {.columns = {spec.entity, date_column}})
           .join(positives, {spec.entity}, {"__entity"}, exec::JoinType::kLeft)
-          .filter("date_add(" + date_column + ", " + h + ") <= last_complete AND (__first_positive IS NULL OR __first_positive > " +
-                      date_column + ")",
+          .filter("date_add(" + date_column + ", " + h +
+                      ") <= last_complete AND (__first_positive IS NULL OR __first_positive > " + date_column + ")",
                   bind)
           .project({{spec.entity, quoted(spec.entity)},
                     {date_column, date_column},
-                    {spec.label, "CASE WHEN __first_positive IS NOT NULL AND __first_positive <= date_add(" + date_column +
-                                     ", " + h + ") THEN 1 ELSE 0 END"}})
+                    {spec.label, "CASE WHEN __first_positive IS NOT NULL AND __first_positive <= date_add(" +
+                                     date_column + ", " + h + ") THEN 1 ELSE 0 END"}})
           .sort({{date_column, false, {}}, {spec.entity, false, {}}});
   const std::string path = table_path(ctx, spec.table);
   const SchemaPtr schema = labelled.schema();
@@ -177,7 +206,8 @@ LayerResult run_labels(const RunContext& ctx, const LabelsSpec& spec, exec::Exec
     table::CommitInfo info;
     info.bullion_json = lineage_json(ctx, "labels", result.versions_read);
     result.version_written =
-        table::commit_write({path, schema, {date_column}, {}}, writer.finish(), table::WriteMode::overwrite(), info).version;
+        table::commit_write({path, schema, {date_column}, {}}, writer.finish(), table::WriteMode::overwrite(), info)
+            .version;
   }
   result.seconds = seconds_since(started);
   return result;
