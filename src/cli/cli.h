@@ -46,5 +46,7 @@ void print_generate_summary(const GenerateOptions& options, const GenerateSummar
 void add_runs_command(CLI::App& app, const GlobalOptions& global);
 void add_models_command(CLI::App& app, const GlobalOptions& global);
 void add_serve_command(CLI::App& app, const GlobalOptions& global);
+// `bullion score` (score_command.cc).
+void add_score_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace bullion::cli

@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   cli::add_pipeline_commands(app, global);
   cli::add_unbuilt_command(app, "train", "Train and register a model from Gold features");
   cli::add_unbuilt_command(app, "reproduce", "Retrain a logged run from its time-travel inputs and compare");
-  cli::add_unbuilt_command(app, "score", "Batch-score Gold features into a predictions table");
+  cli::add_score_command(app, global);
   cli::add_table_commands(app, global);
   cli::add_runs_command(app, global);
   cli::add_models_command(app, global);

@@ -34,6 +34,24 @@ class BatchBuilder {
   size_t rows_ = 0;
 };
 
+// MLflow's column type for a feature's source type (a model signature's
+// inputs), so that mlflow.pyfunc accepts the same columns read back with
+// pandas (it refuses int64 → double).
+inline std::string mlflow_column_type(const DataType& t) {
+  switch (t.id()) {
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+      return "integer";
+    case TypeId::kInt64:
+      return "long";
+    case TypeId::kFloat:
+      return "float";
+    default:
+      return "double";
+  }
+}
+
 inline const std::vector<std::string> kChurnFeatures = {"total_events", "days_since_last_event", "engagement_score",
                                                         "noise"};
 

@@ -34,6 +34,7 @@
 #include "bullion/ml/training.h"
 #include "bullion/tracking/mlmodel.h"
 #include "bullion/tracking/store.h"
+#include "ml/ml_fixtures.h"
 
 namespace {
 
@@ -254,22 +255,6 @@ TrainingRequest request_from(const Args& a) {
   return r;
 }
 
-// MLflow's column type for a feature's source type (the model signature).
-std::string mlflow_type(const DataType& t) {
-  switch (t.id()) {
-    case TypeId::kInt8:
-    case TypeId::kInt16:
-    case TypeId::kInt32:
-      return "integer";
-    case TypeId::kInt64:
-      return "long";
-    case TypeId::kFloat:
-      return "float";
-    default:
-      return "double";
-  }
-}
-
 Json log_to_tracking(const std::string& lakehouse, const TrainingResult& r, const std::string& model_path) {
   using namespace bullion::tracking;
   TrackingStore store(lakehouse);
@@ -295,7 +280,8 @@ Json log_to_tracking(const std::string& lakehouse, const TrainingResult& r, cons
   info.xgb_version = xgboost_version();
   ModelSignature signature;
   for (size_t i = 0; i < r.data.num_features(); ++i)
-    signature.inputs.push_back({r.data.feature_names[i], mlflow_type(r.data.feature_types[i]), true});
+    signature.inputs.push_back(
+        {r.data.feature_names[i], bullion::ml::testing::mlflow_column_type(r.data.feature_types[i]), true});
   info.signature = signature;
   const LoggedModel model = log_xgboost_model(store, run_id, "model", model_path, info);
   store.end_run(run_id);
