@@ -326,12 +326,12 @@ void add_online_routes(HttpServer& server, OnlineService& service) {
     const mlflow::Fields fields = mlflow::Fields::from_body(ctx.body);
     if (!fields.has("entities")) mlflow::missing("entities");
     const OnlineScores scores = service.score(fields.strings("entities"), fields.str("model"));
-    nlohmann::json predictions = nlohmann::json::array();
+    nlohmann::ordered_json predictions = nlohmann::ordered_json::array();
     for (const OnlinePrediction& p : scores.predictions)
       predictions.push_back({{"entity", p.entity},
                              {"feature_date", format_date(p.feature_date)},
                              {"probability", static_cast<double>(p.probability)}});
-    const nlohmann::json body = {
+    const nlohmann::ordered_json body = {
         {"model", scores.model}, {"version", scores.version}, {"predictions", std::move(predictions)}};
     HttpServer::send_json(res, body.dump());
   });
