@@ -75,11 +75,19 @@ end
 LUA
 done
 
+# The server's CPU time (user + system, clock ticks) so far: unlike latency,
+# not inflated when other processes share the cores.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 run() {
   for c in 1 "$connections"; do
     echo
     echo "== $1 (wrk: $wrk_threads threads, $c connections, ${seconds}s)"
-    wrk -t"$wrk_threads" -c"$c" -d"${seconds}s" -s "$2" "$base" | grep -E '^(requests|latency)'
+    local before after
+    before=$(cpu_ticks)
+    wrk -t"$wrk_threads" -c"$c" -d"${seconds}s" -s "$2" "$base" | grep -E '^(requests|latency)' | tee "$work/run.out"
+    after=$(cpu_ticks)
+    awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '/^requests:/ {
+      printf "server CPU per request: %.1f us\n", ticks / hz * 1e6 / $2 }' "$work/run.out"
   done
 }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
