@@ -54,5 +54,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global);
 // its training step with print_train_summary.
 void add_train_commands(CLI::App& app, const GlobalOptions& global);
 void print_train_summary(const ml::TrainRun& run);
+// `bullion score` (score_command.cc).
+void add_score_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace bullion::cli

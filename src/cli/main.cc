@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   cli::add_generate_command(app, global);
   cli::add_pipeline_commands(app, global);
   cli::add_train_commands(app, global);
-  cli::add_unbuilt_command(app, "score", "Batch-score Gold features into a predictions table");
+  cli::add_score_command(app, global);
   cli::add_table_commands(app, global);
   cli::add_runs_command(app, global);
   cli::add_models_command(app, global);

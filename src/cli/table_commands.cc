@@ -16,6 +16,7 @@
 #include "bullion/expr/analysis.h"
 #include "bullion/expr/binder.h"
 #include "bullion/table/maintenance.h"
+#include "bullion/server/row_json.h"
 #include "bullion/table/table.h"
 #include "cli/cli.h"
 
@@ -150,44 +151,6 @@ void describe_command(const GlobalOptions& global, const std::string& name, cons
   }
 }
 
-// A value as JSON: numbers stay numbers (doubles round-trip), decimals and
-// 64-bit-unsafe values stay exact as strings, temporal values are ISO-8601,
-// binary is hex, nested values are arrays/objects.
-ordered_json value_to_json(const Value& v) {
-  if (v.is_null()) return nullptr;
-  switch (v.type().id()) {
-    case TypeId::kBoolean: return v.as_bool();
-    case TypeId::kInt8:
-    case TypeId::kInt16:
-    case TypeId::kInt32:
-    case TypeId::kInt64: return v.as_int();
-    case TypeId::kFloat:
-    case TypeId::kDouble: {
-      const double d = v.as_double();
-      if (std::isnan(d)) return "NaN";
-      if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-      return d;
-    }
-    case TypeId::kStruct: {
-      ordered_json o = ordered_json::object();
-      for (size_t i = 0; i < v.children().size(); ++i) o[v.type().children()[i].name] = value_to_json(v.children()[i]);
-      return o;
-    }
-    case TypeId::kList: {
-      ordered_json a = ordered_json::array();
-      for (const Value& c : v.children()) a.push_back(value_to_json(c));
-      return a;
-    }
-    case TypeId::kMap: {
-      ordered_json a = ordered_json::array();
-      for (size_t i = 0; i + 1 < v.children().size(); i += 2)
-        a.push_back(ordered_json::array({value_to_json(v.children()[i]), value_to_json(v.children()[i + 1])}));
-      return a;
-    }
-    default: return v.to_display();
-  }
-}
-
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string out = "\"";
@@ -216,9 +179,7 @@ void show_command(const GlobalOptions& global, const std::string& name, const Ve
     scan.read_file(f, [&](Batch&& batch) {
       for (size_t r = 0; r < batch.num_rows() && (limit == 0 || shown < limit); ++r, ++shown) {
         if (format == "json") {
-          ordered_json row = ordered_json::object();
-          for (size_t c = 0; c < schema.size(); ++c) row[schema.field(c).name] = value_to_json(batch.column(c)->value(r));
-          std::cout << row.dump() << "\n";
+          std::cout << server::row_to_json(batch, r).dump() << "\n";
         } else if (format == "csv") {
           std::string line;
           for (size_t c = 0; c < schema.size(); ++c) {

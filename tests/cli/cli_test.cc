@@ -180,6 +180,26 @@ TEST(CliGenerate, RefusesToMixRunsWithoutOverwrite) {
   EXPECT_EQ(run("generate -q --events 1000 --seed 9 --overwrite --out " + dir.path()).exit_code, 0);
 }
 
+// --- score ---
+
+TEST(CliScore, ExitCodesNameTheProblem) {
+  bullion::testing::TempDir dir;
+  const std::string prefix = "--lakehouse " + dir.path() + " score ";
+  Result r = run(prefix + "--as-of 2025-03-01");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--model"), std::string::npos) << r.output;
+  r = run(prefix + "--model churn-prediction-gbm --as-of 2025-03-01");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("NAME@ALIAS"), std::string::npos) << r.output;
+  r = run(prefix + "--model churn-prediction-gbm@champion --as-of 2025-13-01");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("--as-of '2025-13-01' is not a date"), std::string::npos) << r.output;
+  r = run(prefix + "--model churn-prediction-gbm@champion --as-of 2025-03-01");
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("no tracking store"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("_tracking")));
+}
+
 // --- demo ---
 
 TEST(CliDemo, GeneratesAndRunsEveryLayerAndARerunIngestsNothingNew) {

@@ -34,6 +34,7 @@
 #include "bullion/ml/training.h"
 #include "bullion/tracking/mlmodel.h"
 #include "bullion/tracking/store.h"
+#include "ml/ml_fixtures.h"
 
 namespace {
 
