@@ -12,6 +12,9 @@
 namespace bullion::ml {
 struct TrainRun;
 }
+namespace bullion::server {
+struct ScoreResult;
+}
 
 namespace bullion::cli {
 
@@ -54,7 +57,8 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global);
 // its training step with print_train_summary.
 void add_train_commands(CLI::App& app, const GlobalOptions& global);
 void print_train_summary(const ml::TrainRun& run);
-// `bullion score` (score_command.cc).
+// `bullion score` (score_command.cc); the demo prints its scoring step with print_score_summary.
 void add_score_command(CLI::App& app, const GlobalOptions& global);
+void print_score_summary(const server::ScoreResult& result);
 
 }  // namespace bullion::cli

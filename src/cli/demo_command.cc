@@ -1,7 +1,8 @@
 // `bullion demo`: generate the raw event feed into the lakehouse, then run the
 // churn pipeline of examples/churn/pipeline.yaml over it end to end (Bronze,
 // Silver, a weekly Gold backfill, labels), train and register a model on it
-// (alias "champion"), and report on every step.
+// (alias "champion"), score the latest feature date with it, and report on
+// every step.
 #include <cstdio>
 
 #include "bullion/core/error.h"
@@ -12,6 +13,7 @@
 #include "bullion/ml/train_run.h"
 #include "bullion/pipeline/runner.h"
 #include "bullion/pipeline/validate.h"
+#include "bullion/server/scoring.h"
 #include "bullion/tracking/store.h"
 #include "cli/cli.h"
 #include "cli/example_spec.h"
@@ -38,7 +40,7 @@ constexpr const char* kChampionAlias = "champion";
 CLI::App* add_demo_command(CLI::App& app, const GlobalOptions& global) {
   auto flags = std::make_shared<DemoFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "demo", "Generate data, run every layer (bronze, silver, gold backfill, labels), train and register a model");
+      "demo", "Generate data, run every layer (bronze, silver, gold backfill, labels), train, register and score");
   cmd->add_option("--events", flags->events, "Events to generate")->check(count_validator(1))->capture_default_str();
   cmd->add_option("--customers", flags->customers, "Customer base (default: events / 50)")->check(count_validator(1));
   cmd->add_option("--seed", flags->seed, "Random seed")->capture_default_str();
@@ -106,22 +108,36 @@ CLI::App* add_demo_command(CLI::App& app, const GlobalOptions& global) {
     train.nthread = static_cast<int>(global.threads);
     train.source_name = "bullion demo";
     const ml::TrainRun trained = ml::train_run(spec, global.lakehouse, store, train, exec);
-    // The demo's model serves at once: `bullion score --model <name>@champion` and `bullion serve` use the alias.
-    if (trained.registered)
-      store.set_registered_model_alias(trained.registered->name, kChampionAlias, trained.registered->version);
+    BULLION_ASSERT(trained.registered.has_value(), "the demo spec registers its model");
+    const tracking::ModelVersion& version = *trained.registered;
+    // The demo's model serves at once: `bullion score --model <name>@champion` and `bullion serve --model` use the
+    // alias.
+    store.set_registered_model_alias(version.name, kChampionAlias, version.version);
+    if (talk) {
+      print_train_summary(trained);
+      std::printf("\nstep 4: batch scoring (bullion score) of the latest feature date with %s@%s\n",
+                  version.name.c_str(), kChampionAlias);
+      std::fflush(stdout);
+    }
+    server::ScoreRequest score;
+    score.model = {version.name, kChampionAlias, 0};
+    score.as_of = run.as_of_dates.back();
+    const server::ScoreResult scored = server::score_batch(global.lakehouse, store, score, exec);
     if (!talk) return;
-    print_train_summary(trained);
-    const std::string model = trained.registered ? trained.registered->name : std::string("<model>");
+    print_score_summary(scored);
+    const char* lake = global.lakehouse.c_str();
+    const std::string champion = version.name + "@" + kChampionAlias;
     std::printf(
         "\nexplore: bullion --lakehouse %s table show churn.gold.features --limit 5\n"
         "         bullion --lakehouse %s runs show %s\n"
         "         bullion --lakehouse %s reproduce %s\n"
-        "         bullion --lakehouse %s models show %s   (alias %s → version %lld)\n"
-        "         bullion --lakehouse %s serve            (MLflow UI clients: "
-        "MLFLOW_TRACKING_URI=http://127.0.0.1:5000)\n",
-        global.lakehouse.c_str(), global.lakehouse.c_str(), trained.run_id.c_str(), global.lakehouse.c_str(),
-        trained.run_id.c_str(), global.lakehouse.c_str(), model.c_str(), kChampionAlias,
-        static_cast<long long>(trained.registered ? trained.registered->version : 0), global.lakehouse.c_str());
+        "         bullion --lakehouse %s models show %s\n"
+        "         bullion --lakehouse %s table show %s --limit 5\n"
+        "         bullion --lakehouse %s serve --model %s   (MLflow clients: "
+        "MLFLOW_TRACKING_URI=http://127.0.0.1:5000;\n"
+        "                                                      curl http://127.0.0.1:5000/features/<customer_id>)\n",
+        lake, lake, trained.run_id.c_str(), lake, trained.run_id.c_str(), lake, version.name.c_str(), lake,
+        scored.output_table.c_str(), lake, champion.c_str());
   });
   return cmd;
 }

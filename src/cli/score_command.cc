@@ -50,15 +50,18 @@ void score(const GlobalOptions& global, const ScoreFlags& flags) {
     std::cout << out.dump() << "\n";
     return;
   }
-  if (global.quiet) return;
+  if (!global.quiet) print_score_summary(r);
+}
+
+}  // namespace
+
+void print_score_summary(const server::ScoreResult& r) {
   std::printf("scored %llu rows of %s v%lld (%s) with %s v%lld: %.1f%% positive (p > %.1f) -> %s v%lld\n",
               static_cast<unsigned long long>(r.rows), r.features_table.c_str(),
               static_cast<long long>(r.features_version), format_date(r.as_of).c_str(), r.model_name.c_str(),
               static_cast<long long>(r.model_version), 100.0 * r.positive_rate(), server::kPredictionThreshold,
               r.output_table.c_str(), static_cast<long long>(r.output_version));
 }
-
-}  // namespace
 
 void add_score_command(CLI::App& app, const GlobalOptions& global) {
   auto flags = std::make_shared<ScoreFlags>();

@@ -218,6 +218,9 @@ TEST(CliDemo, GeneratesAndRunsEveryLayerAndARerunIngestsNothingNew) {
               std::string::npos)
         << r.output;
     EXPECT_NE(r.output.find("roc_auc="), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("with churn-prediction-gbm v" + std::to_string(run_index + 1) + ": "), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("-> churn.gold.predictions v" + std::to_string(run_index)), std::string::npos) << r.output;
     if (run_index == 1) {
       EXPECT_NE(r.output.find("in         0  out         0"), std::string::npos) << r.output;
     }
