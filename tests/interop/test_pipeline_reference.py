@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 import seed_reference as ref
-from delta_oracle import normalize
+from delta_oracle import bullion_rows, canonical_rows, normalize, spark_rows
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 AS_OF = ["2025-03-01", "2025-03-22", "2025-04-12", "2025-05-03"]
@@ -165,3 +165,18 @@ def test_gold_equals_duckdb_on_bullions_silver(pipeline_run):
                    days_since_last_event, customer_tenure_days, avg_events_per_day, engagement_score
             FROM gold WHERE feature_date = DATE '{d}'""").fetchall()]
         assert_same(ours, theirs, f"duckdb gold at {d}")
+
+
+@pytest.mark.parametrize("name", ["churn.bronze.events", "churn.bronze.events_quarantine", "churn.silver.customers",
+                                  "churn.silver.customers_quarantine", "churn.gold.features", "churn.gold.labels"])
+def test_every_pipeline_table_reads_the_same_in_bullion_deltars_and_spark(pipeline_run, spark, run_bullion, name):
+    import deltalake
+
+    path = pipeline_run["lake"] / name.replace(".", "/")
+    ours = canonical_rows(bullion_rows(
+        run_bullion("table", "show", path, "--format", "json", "--limit", "0").stdout))
+    theirs_rs = canonical_rows(normalize(r) for r in deltalake.DeltaTable(str(path)).to_pyarrow_table().to_pylist())
+    theirs_spark = canonical_rows(spark_rows(spark.read.format("delta").load(str(path))))
+    assert len(ours) > 0, name
+    assert ours == theirs_rs, f"{name}: delta-rs"
+    assert ours == theirs_spark, f"{name}: Spark"
