@@ -81,19 +81,22 @@ TEST(Spill, RoundTripsEveryTypeIncludingNested) {
   const DataType st = DataType::struct_({Field("a", DataType::int32()), Field("b", DataType::string())});
   const DataType lt = DataType::list(DataType::string());
   const DataType mt = DataType::map(DataType::string(), DataType::int64());
-  auto schema = schema_of({Field("i", DataType::int64()), Field("s", DataType::string()), Field("d", DataType::decimal(20, 2)),
-                           Field("st", st), Field("l", lt), Field("m", mt), Field("b", DataType::boolean())});
+  auto schema =
+      schema_of({Field("i", DataType::int64()), Field("s", DataType::string()), Field("d", DataType::decimal(20, 2)),
+                 Field("st", st), Field("l", lt), Field("m", mt), Field("b", DataType::boolean())});
   Batch b = make_batch(
-      schema,
-      {{i(1), s("x"), Value::decimal(12345, 20, 2), Value::nested(st, {Value::int32(1), s("p")}),
-        Value::nested(lt, {s("a"), null_str()}), Value::nested(mt, {s("k"), i(9)}), Value::boolean(true)},
-       {Value::null(DataType::int64()), null_str(), Value::null(DataType::decimal(20, 2)), Value::null(st),
-        Value::null(lt), Value::nested(mt, {}), Value::null(DataType::boolean())}});
+      schema, {{i(1), s("x"), Value::decimal(12345, 20, 2), Value::nested(st, {Value::int32(1), s("p")}),
+                Value::nested(lt, {s("a"), null_str()}), Value::nested(mt, {s("k"), i(9)}), Value::boolean(true)},
+               {Value::null(DataType::int64()), null_str(), Value::null(DataType::decimal(20, 2)), Value::null(st),
+                Value::null(lt), Value::nested(mt, {}), Value::null(DataType::boolean())}});
+  const uint64_t spilled_before = total_spilled_bytes();
   SpillFile file(schema);
   file.append(b);
   file.append(b.slice(1, 1));
   file.finish_writing();
   EXPECT_EQ(file.num_rows(), 3u);
+  // Tests run one at a time in this process: the process-wide count grew by exactly this file.
+  EXPECT_EQ(total_spilled_bytes() - spilled_before, file.bytes_on_disk());
   auto reader = file.reader();
   Batch got;
   ASSERT_TRUE(reader.next(got));
