@@ -26,7 +26,7 @@ import pytest
 from delta_oracle import bullion_rows, canonical_rows, normalize, spark_rows
 
 UTC = dt.timezone.utc
-TINY_BUDGET = "2MiB"  # two workers' Parquet pages fit; every blocking operator spills
+TINY_BUDGET = "1MiB"
 MODES = {
     "1 thread": ["--threads", "1"],
     "2 threads": ["--threads", "2"],
@@ -123,7 +123,7 @@ def dims_table(n, seed):
     keys = string_pool("k", 1500)
     cols = {"rid": list(range(n)), "rk": [], "rg": [], "rm": [], "rv": [], "rs": []}
     for _ in range(n):
-        cols["rk"].append(skewed_key(rng, keys, 0.05, 0.006))
+        cols["rk"].append(skewed_key(rng, keys, 0.05, 0.005))
         cols["rg"].append(maybe(rng, 0.05, lambda: rng.randrange(0, 7)))
         cols["rm"].append(maybe(rng, 0.05, lambda: rng.randrange(0, 5000)))
         cols["rv"].append(maybe(rng, 0.1, lambda: random_double(rng)))
@@ -318,7 +318,7 @@ def test_join_equals_duckdb(exec_tool, inputs, tmp_path, join_type, keys):
     theirs = duckdb_rows(sql)
     assert_same_rows(rows, theirs, f"{join_type} join on {left_keys}", rel=0)
     if join_type == "inner" and left_keys == ["k"]:
-        assert len(rows[1]) > 30_000, "the hot keys should multiply rows"
+        assert len(rows[1]) > 25_000, "the hot keys should multiply rows"
 
 
 # ---------------------------------------------------------------- dedupe
@@ -345,7 +345,8 @@ def test_dedupe_equals_duckdb(exec_tool, inputs, tmp_path, keys, ours, theirs):
 # ---------------------------------------------------------------- small budget, big data
 
 def test_small_budget_on_ten_times_larger_data_gives_the_unbounded_answer(exec_tool, tmp_path):
-    """Issue 7: a 64 MB budget on data ten times larger. Scaled down for CI: 4 MiB on 2M rows (~50 MB in memory)."""
+    """Issue 7: a 64 MB budget on data ten times larger. Scaled down for CI: 2 MiB on 1.2M rows (~30 MB in
+    memory, 400k groups with count(DISTINCT)); 64 MiB on the same shape at 2M rows was checked by hand."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -384,8 +385,8 @@ def test_small_budget_on_ten_times_larger_data_gives_the_unbounded_answer(exec_t
     assert len(ours[1]) > n // 4
 
 
-BIG_ROWS = 2_000_000
-BIG_BUDGET = "4MiB"
+BIG_ROWS = 1_200_000
+BIG_BUDGET = "2MiB"
 
 
 def parse_size(text):

@@ -133,9 +133,9 @@ TEST(Merge, UpdatesEveryMatchedTargetRowAndInsertsUnmatchedDuplicatesAsSpark) {
   std::multiset<std::pair<int64_t, std::string>> got;
   for (size_t i = 0; i < all.num_rows(); ++i)
     got.insert({all.column(0)->data<int64_t>()[i], std::string(all.column(1)->strings()[i])});
-  const std::multiset<std::pair<int64_t, std::string>> expected = {
-      {1, "one"},     {2, "two"},     {3, "three"}, {4, "four"}, {7, "SEVEN"},
-      {7, "SEVEN"},   {7, "SEVEN"},   {9, "nine"},  {9, "NINE"}};
+  const std::multiset<std::pair<int64_t, std::string>> expected = {{1, "one"},   {2, "two"},   {3, "three"},
+                                                                   {4, "four"},  {7, "SEVEN"}, {7, "SEVEN"},
+                                                                   {7, "SEVEN"}, {9, "nine"},  {9, "NINE"}};
   EXPECT_EQ(got, expected);
   const auto commit = delta::DeltaTable::open(dir.path()).read_commit(r.version);
   EXPECT_EQ(commit.removes.size(), 2u);  // the file of partition c holds no match
