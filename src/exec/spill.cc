@@ -25,6 +25,7 @@ std::string spill_directory() {
 namespace {
 
 std::atomic<uint64_t> g_spill_counter{0};
+std::atomic<uint64_t> g_spilled_bytes{0};
 
 void put_bytes(Buffer& b, const void* p, size_t n) { b.append(p, n); }
 template <class T>
@@ -138,6 +139,8 @@ void deserialize_column(Column& c, size_t n, Cursor& in) {
 
 }  // namespace
 
+uint64_t total_spilled_bytes() { return g_spilled_bytes.load(std::memory_order_relaxed); }
+
 SpillFile::SpillFile(SchemaPtr schema) : schema_(std::move(schema)) {
   path_ = spill_directory() + "/spill-" + std::to_string(g_spill_counter.fetch_add(1)) + ".bin";
   out_ = FileSystem::local().open_write(path_);
@@ -164,6 +167,7 @@ void SpillFile::append(const Batch& batch) {
   std::memcpy(compressed_.data(), sizes, 16);
   out_->append(std::string_view(reinterpret_cast<const char*>(compressed_.data()), 16 + static_cast<size_t>(csize)));
   bytes_written_ += 16 + static_cast<uint64_t>(csize);
+  g_spilled_bytes.fetch_add(16 + static_cast<uint64_t>(csize), std::memory_order_relaxed);
   num_rows_ += n;
   ++num_batches_;
 }

@@ -160,20 +160,21 @@ MergeResult merge(const std::string& table_path, const exec::Plan& source, const
     if (!idx || !(source.schema()->field(*idx).type == f.type))
       throw Error::invalid_input("MERGE source must have target column '" + f.name + "' (" + f.type.to_string() + ")");
   }
-  // The source, materialized once; duplicate keys are an error.
+  // The source, materialized once.
   exec::BatchBuffer src(source.schema(), *exec.budget);
   source.execute(exec, [&](Batch&& b) { src.add(std::move(b)); });
-  const Batch dups = src.as_plan().aggregate(keys, {{"__n", "count(*)"}}).filter("__n > 1").collect_batch(exec);
-  if (dups.num_rows() > 0)
-    throw Error::invalid_input("MERGE into '" + table_path + "': " + std::to_string(dups.num_rows()) +
-                                   " key(s) appear more than once in the source",
-                               "deduplicate the source on the merge keys first");
   // Files holding a matched key.
   std::vector<std::string> src_keys;
   std::vector<exec::NamedExpr> renamed;
+  std::vector<std::string> target_keys;
+  std::vector<exec::NamedExpr> target_renamed;
+  std::string keys_not_null;
   for (const std::string& k : keys) {
     src_keys.push_back("__src_" + k);
     renamed.push_back({"__src_" + k, "`" + k + "`"});
+    target_keys.push_back("__target_" + k);
+    target_renamed.push_back({"__target_" + k, "`" + k + "`"});
+    keys_not_null += (keys_not_null.empty() ? "" : " AND ") + ("`" + k + "` IS NOT NULL");
   }
   const exec::Plan source_keys = src.as_plan().project(renamed);
   delta::DeltaScanOptions key_scan;
@@ -184,30 +185,59 @@ MergeResult merge(const std::string& table_path, const exec::Plan& source, const
                                   .aggregate({"_file"}, {{"__n", "count(*)"}})
                                   .collect_batch(exec);
   std::set<std::string> rewrite;
-  uint64_t updated = 0;
-  for (size_t r = 0; r < matched_files.num_rows(); ++r) {
+  for (size_t r = 0; r < matched_files.num_rows(); ++r)
     rewrite.insert(std::string(matched_files.column(0)->strings()[r]));
-    updated += static_cast<uint64_t>(matched_files.column(1)->data<int64_t>()[r]);
-  }
-  // Unmatched rows of those files are kept; then every source row goes in.
-  DataFileWriter writer(table_path, std::make_shared<Schema>(target_schema.fields()), snapshot.partition_columns());
   std::vector<const delta::AddFile*> rewritten;
+  delta::DeltaScanOptions rewrite_scan;
+  rewrite_scan.files = std::vector<delta::AddFile>();
+  for (const delta::AddFile& f : snapshot.files())
+    if (rewrite.contains(f.path)) {
+      rewrite_scan.files->push_back(f);
+      rewritten.push_back(&f);
+    }
+  // Every target row holding a matched key lies in those files. As in Spark,
+  // each matched target row is updated (a key repeated in the target stays
+  // repeated), and two source rows matching one target row are an error;
+  // source rows that match nothing (NULL keys included) are all inserted.
+  delta::DeltaScanOptions rewrite_key_scan = rewrite_scan;
+  rewrite_key_scan.columns = keys;
+  const exec::Plan matched_target_keys = exec::scan_delta(snapshot, rewrite_key_scan).project(target_renamed);
   if (!rewrite.empty()) {
-    delta::DeltaScanOptions files;
-    files.files = std::vector<delta::AddFile>();
-    for (const delta::AddFile& f : snapshot.files())
-      if (rewrite.contains(f.path)) {
-        files.files->push_back(f);
-        rewritten.push_back(&f);
-      }
-    exec::scan_delta(snapshot, std::move(files))
+    const Batch dups = src.as_plan()
+                           .filter(keys_not_null)
+                           .aggregate(keys, {{"__n", "count(*)"}})
+                           .filter("__n > 1")
+                           .join(matched_target_keys, keys, target_keys, exec::JoinType::kSemi)
+                           .collect_batch(exec);
+    if (dups.num_rows() > 0)
+      throw Error::invalid_input("MERGE into '" + table_path + "': " + std::to_string(dups.num_rows()) +
+                                     " key(s) match target rows and appear more than once in the source",
+                                 "deduplicate the source on the merge keys first");
+  }
+  const std::vector<std::string> target_names = target_schema.names();
+  DataFileWriter writer(table_path, std::make_shared<Schema>(target_schema.fields()), snapshot.partition_columns());
+  uint64_t updated = 0;
+  uint64_t inserted = 0;
+  if (!rewrite.empty()) {
+    // Unmatched rows of the rewritten files are kept.
+    exec::scan_delta(snapshot, rewrite_scan)
         .join(source_keys, keys, src_keys, exec::JoinType::kAnti)
         .execute(exec, [&](Batch&& b) { writer.write(b); });
+    // One updated row (the source row) per matched target row.
+    matched_target_keys.join(src.as_plan(), target_keys, keys, exec::JoinType::kInner)
+        .select(target_names)
+        .execute(exec, [&](Batch&& b) {
+          updated += b.num_rows();
+          writer.write(b);
+        });
   }
-  std::vector<std::string> target_names = target_schema.names();
-  uint64_t source_rows = 0;
-  src.as_plan().select(target_names).execute(exec, [&](Batch&& b) {
-    source_rows += b.num_rows();
+  // Source rows matching no target row are inserted.
+  const exec::Plan unmatched_source =
+      rewrite.empty() ? src.as_plan()
+                      : src.as_plan().join(matched_target_keys, keys, target_keys, exec::JoinType::kAnti);
+  const exec::Plan to_insert = unmatched_source.select(target_names);
+  to_insert.execute(exec, [&](Batch&& b) {
+    inserted += b.num_rows();
     writer.write(b);
   });
   delta::Transaction t(table, snapshot);
@@ -222,10 +252,10 @@ MergeResult merge(const std::string& table_path, const exec::Plan& source, const
                             {"notMatchedPredicates", "[{\"actionType\":\"insert\"}]"}});
   MergeResult result;
   result.rows_updated = updated;
-  result.rows_inserted = source_rows - updated;
+  result.rows_inserted = inserted;
   result.files_rewritten = rewritten.size();
   t.set_metrics({{"numTargetRowsUpdated", std::to_string(updated)},
-                 {"numTargetRowsInserted", std::to_string(result.rows_inserted)},
+                 {"numTargetRowsInserted", std::to_string(inserted)},
                  {"numTargetFilesRemoved", std::to_string(rewritten.size())}});
   result.version = t.commit().version;
   return result;

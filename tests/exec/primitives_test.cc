@@ -89,11 +89,14 @@ TEST(Spill, RoundTripsEveryTypeIncludingNested) {
         Value::nested(lt, {s("a"), null_str()}), Value::nested(mt, {s("k"), i(9)}), Value::boolean(true)},
        {Value::null(DataType::int64()), null_str(), Value::null(DataType::decimal(20, 2)), Value::null(st),
         Value::null(lt), Value::nested(mt, {}), Value::null(DataType::boolean())}});
+  const uint64_t spilled_before = total_spilled_bytes();
   SpillFile file(schema);
   file.append(b);
   file.append(b.slice(1, 1));
   file.finish_writing();
   EXPECT_EQ(file.num_rows(), 3u);
+  // Tests run one at a time in this process: the process-wide count grew by exactly this file.
+  EXPECT_EQ(total_spilled_bytes() - spilled_before, file.bytes_on_disk());
   auto reader = file.reader();
   Batch got;
   ASSERT_TRUE(reader.next(got));

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "bullion/core/error.h"
 #include "bullion/delta/scan.h"
 #include "bullion/table/writer.h"
@@ -110,6 +112,52 @@ TEST(Merge, UpdatesAndInsertsRewritingOnlyFilesWithMatches) {
   // Two source rows for one key are refused.
   const exec::Plan dup = exec::Plan::values(schema(), {rows({{1, "x", "a"}, {1, "y", "a"}})});
   EXPECT_THROW(merge(dir.path(), dup, {"id"}, exec), Error);
+}
+
+TEST(Merge, UpdatesEveryMatchedTargetRowAndInsertsUnmatchedDuplicatesAsSpark) {
+  // Regression: a key repeated in the target collapsed to one row, and
+  // numTargetRowsInserted was source rows minus target rows updated.
+  testing::TempDir dir;
+  append(dir.path(), rows({{7, "a", "a"}, {7, "b", "a"}, {1, "one", "a"}}));
+  append(dir.path(), rows({{7, "c", "b"}, {2, "two", "b"}}));
+  append(dir.path(), rows({{3, "three", "c"}}));
+  exec::ExecContext exec;
+  // Key 7 matches three target rows; key 9 repeats but matches nothing.
+  const exec::Plan source =
+      exec::Plan::values(schema(), {rows({{7, "SEVEN", "b"}, {9, "nine", "c"}, {9, "NINE", "c"}, {4, "four", "a"}})});
+  const MergeResult r = merge(dir.path(), source, {"id"}, exec);
+  EXPECT_EQ(r.rows_updated, 3u);
+  EXPECT_EQ(r.rows_inserted, 3u);
+  EXPECT_EQ(r.files_rewritten, 2u);
+  const Batch all = delta::DeltaScan(delta::DeltaTable::open(dir.path()).latest(), {}).read_all();
+  std::multiset<std::pair<int64_t, std::string>> got;
+  for (size_t i = 0; i < all.num_rows(); ++i)
+    got.insert({all.column(0)->data<int64_t>()[i], std::string(all.column(1)->strings()[i])});
+  const std::multiset<std::pair<int64_t, std::string>> expected = {{1, "one"},   {2, "two"},   {3, "three"},
+                                                                   {4, "four"},  {7, "SEVEN"}, {7, "SEVEN"},
+                                                                   {7, "SEVEN"}, {9, "nine"},  {9, "NINE"}};
+  EXPECT_EQ(got, expected);
+  const auto commit = delta::DeltaTable::open(dir.path()).read_commit(r.version);
+  EXPECT_EQ(commit.removes.size(), 2u);  // the file of partition c holds no match
+  for (const auto& rm : commit.removes) EXPECT_EQ(rm.path.find("part=c"), std::string::npos);
+}
+
+TEST(Merge, SourceRowsWithNullKeysAreAllInserted) {
+  testing::TempDir dir;
+  append(dir.path(), rows({{1, "one", "a"}}));
+  Batch b = Batch::empty(schema());
+  for (const char* name : {"x", "y"}) {
+    b.column(0)->append_null();
+    b.column(1)->append_string(name);
+    b.column(2)->append_string("a");
+  }
+  b.sync_num_rows();
+  exec::ExecContext exec;
+  const MergeResult r = merge(dir.path(), exec::Plan::values(schema(), {b}), {"id"}, exec);
+  EXPECT_EQ(r.rows_updated, 0u);
+  EXPECT_EQ(r.rows_inserted, 2u);
+  EXPECT_EQ(r.files_rewritten, 0u);
+  EXPECT_EQ(delta::DeltaScan(delta::DeltaTable::open(dir.path()).latest(), {}).read_all().num_rows(), 3u);
 }
 
 }  // namespace bullion::table

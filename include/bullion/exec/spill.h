@@ -64,4 +64,8 @@ class SpillFile {
 // The directory spill files go to (created on first use).
 std::string spill_directory();
 
+// Bytes written to spill files by this process so far (all threads; for
+// tests and diagnostics that check an operator really spilled).
+uint64_t total_spilled_bytes();
+
 }  // namespace bullion::exec

@@ -10,8 +10,10 @@
 //
 // merge() is MERGE INTO target USING source ON keys WHEN MATCHED THEN UPDATE
 // SET * WHEN NOT MATCHED THEN INSERT *: only the files holding matched keys
-// are rewritten (their unmatched rows kept), the source rows are added. A
-// source with two rows for one key is an error, as in Spark.
+// are rewritten (their unmatched rows kept). As in Spark, every matched
+// target row becomes its source row (a key repeated in the target stays
+// repeated), source rows matching no target row are inserted (NULL keys
+// never match), and two source rows matching one target row are an error.
 #pragma once
 
 #include <string>

@@ -30,7 +30,12 @@ void gather(const T* dict, const uint32_t* idx, T* out, size_t k) {
 bool ScanMemory::set(uint64_t* account, uint64_t bytes) {
   if (bytes > *account) {
     const uint64_t d = bytes - *account;
-    if (!budget_.try_reserve(d)) return false;
+    // Pages in flight cannot be spilled: a scan whose own buffers fit the
+    // limit goes on even when spilling operators (aggregate, join, sort)
+    // hold the rest of the budget — they see it full and spill at their next
+    // reservation. Only buffers that could never fit are refused.
+    if (total_ + d > budget_.limit()) return false;
+    budget_.reserve(d);
     total_ += d;
   } else {
     const uint64_t d = *account - bytes;

@@ -376,4 +376,38 @@ TEST(RoundTrip, WriterEndsRowGroupsEarlyUnderATightBudget) {
 }
 
 }  // namespace
+TEST(ScanMemory, PagesAreReadWhenSpillableReservationsFillTheBudget) {
+  // Regression: an aggregation that had reserved up to the limit made the
+  // next page of its input scan fail ("does not fit the memory budget")
+  // instead of spilling.
+  bullion::testing::TempDir dir;
+  const std::vector<Field> fields = {Field("i", DataType::int64()), Field("s", DataType::string())};
+  const Batch batch = random_batch(fields, 20000, 5, 1000);
+  const std::string path = dir.file("t.parquet");
+  write_parquet(FileSystem::local(), path, batch);
+  MemoryBudget budget(uint64_t{4} << 20);
+  budget.reserve(budget.limit());  // a spilling operator holds everything
+  ScanOptions so;
+  so.memory = &budget;
+  std::vector<Batch> got;
+  auto scan = ParquetFile::open(FileSystem::local(), path)->scan(so);
+  for (Batch b; scan->next(&b);) got.push_back(b);
+  expect_same_rows(batch, Batch::concat(got));
+  scan.reset();
+  EXPECT_EQ(budget.used(), budget.limit());
+  // Buffers that could never fit the limit are still refused.
+  MemoryBudget tiny(1024);
+  so.memory = &tiny;
+  try {
+    auto s = ParquetFile::open(FileSystem::local(), path)->scan(so);
+    for (Batch b; s->next(&b);) {
+    }
+    FAIL() << "a 1 KiB budget read the file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("does not fit the memory budget"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(tiny.used(), 0u);
+}
+
 }  // namespace bullion::parquet

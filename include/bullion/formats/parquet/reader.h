@@ -25,9 +25,11 @@
 //
 // Memory: a scanner holds, per projected leaf column, one read window, one
 // decompressed page, its dictionary and the page's levels; these are reserved
-// against ScanOptions::memory (default MemoryBudget::global()). A page that
-// does not fit is an error (kUnsupported, naming the column and sizes), so a
-// corrupt size can never allocate unbounded memory. Batches handed out are
+// against ScanOptions::memory (default MemoryBudget::global()) even when
+// other (spillable) reservations have filled it, as memory that cannot be
+// spilled. Buffers that exceed the budget's limit on their own are an error
+// (kUnsupported, naming the column and sizes), so a corrupt size can never
+// allocate unbounded memory. Batches handed out are
 // the caller's; dictionary-encoded and PLAIN strings are views into the
 // decoded pages, which the batch's columns keep alive (Column::keep_alive).
 //
