@@ -1,12 +1,13 @@
 // Aggregate states with Spark's (ANSI off) semantics; see aggregate.h.
 #include "bullion/expr/aggregate.h"
 
+#define XXH_INLINE_ALL
 #include <strings.h>
+#include <xxhash.h>
 
 #include <cmath>
 #include <cstring>
 #include <functional>
-#include <unordered_set>
 
 #include "bullion/core/error.h"
 #include "bullion/expr/analysis.h"
@@ -494,10 +495,17 @@ class FirstLastState final : public AggregateState {
 // Collects distinct (group, value) pairs of non-NULL values; finalize feeds
 // them to the wrapped aggregate. -0.0 and 0.0 are one value, as are all NaNs
 // (Spark normalizes floating keys).
+//
+// The pairs are encoded as bytes (the group id, then the value) into one
+// arena and found through an open-addressing table of key indexes with their
+// hashes: no allocation per key, and memory_bytes() is O(1) — the operators
+// ask for it after every batch.
 class DistinctState final : public AggregateState {
  public:
   using Factory = std::function<std::unique_ptr<AggregateState>()>;
-  DistinctState(DataType type, Factory make_inner) : type_(std::move(type)), make_inner_(std::move(make_inner)) {}
+  DistinctState(DataType type, Factory make_inner) : type_(std::move(type)), make_inner_(std::move(make_inner)) {
+    starts_.push_back(0);
+  }
   void resize(size_t g) override { num_groups_ = std::max(num_groups_, g); }
   size_t num_groups() const override { return num_groups_; }
   void update(const Column* input, size_t n, const uint32_t* groups) override {
@@ -506,31 +514,33 @@ class DistinctState final : public AggregateState {
     for_each_row(n, groups, [&](size_t i, uint32_t g) {
       if (input->is_null(i)) return;
       encode(*input, i, g, key);
-      keys_.insert(key);
+      insert(key);
     });
   }
   void merge(const AggregateState& other, const uint32_t* map) override {
     const auto& o = static_cast<const DistinctState&>(other);
-    for (const std::string& k : o.keys_) {
-      std::string copy = k;
+    std::string copy;
+    for (size_t k = 0; k < o.num_keys(); ++k) {
+      copy.assign(o.key(k));
       uint32_t g;
       std::memcpy(&g, copy.data(), 4);
       g = mapped(map, g);
       if (g == kSkipGroup) continue;
       std::memcpy(copy.data(), &g, 4);
-      keys_.insert(std::move(copy));
+      insert(copy);
     }
   }
   ColumnPtr finalize() const override {
     // A fresh inner state (finalize is const): replay the distinct values.
     auto values = Column::make(type_);
     std::vector<uint32_t> groups;
-    groups.reserve(keys_.size());
-    for (const std::string& k : keys_) {
+    groups.reserve(num_keys());
+    for (size_t k = 0; k < num_keys(); ++k) {
+      const std::string_view kv = key(k);
       uint32_t g;
-      std::memcpy(&g, k.data(), 4);
+      std::memcpy(&g, kv.data(), 4);
       groups.push_back(g);
-      decode(k, *values);
+      decode(kv, *values);
     }
     std::unique_ptr<AggregateState> fresh = make_inner_();
     fresh->resize(num_groups_);
@@ -538,12 +548,40 @@ class DistinctState final : public AggregateState {
     return fresh->finalize();
   }
   size_t memory_bytes() const override {
-    size_t bytes = keys_.bucket_count() * sizeof(void*);
-    for (const std::string& k : keys_) bytes += k.capacity() + 32;
-    return bytes;
+    return bytes_.capacity() + starts_.capacity() * sizeof(uint64_t) + hashes_.capacity() * sizeof(uint64_t) +
+           slots_.capacity() * sizeof(uint32_t);
   }
 
  private:
+  size_t num_keys() const { return hashes_.size(); }
+  std::string_view key(size_t k) const {
+    return std::string_view(bytes_.data() + starts_[k], starts_[k + 1] - starts_[k]);
+  }
+  void insert(std::string_view k) {
+    if ((num_keys() + 1) * 2 > slots_.size()) grow();
+    const uint64_t h = XXH3_64bits(k.data(), k.size());
+    const size_t mask = slots_.size() - 1;
+    for (size_t s = h & mask;; s = (s + 1) & mask) {
+      const uint32_t slot = slots_[s];
+      if (slot == 0) {
+        slots_[s] = static_cast<uint32_t>(num_keys() + 1);
+        hashes_.push_back(h);
+        bytes_.insert(bytes_.end(), k.begin(), k.end());
+        starts_.push_back(bytes_.size());
+        return;
+      }
+      if (hashes_[slot - 1] == h && key(slot - 1) == k) return;
+    }
+  }
+  void grow() {
+    slots_.assign(std::max<size_t>(64, slots_.size() * 2), 0);
+    const size_t mask = slots_.size() - 1;
+    for (size_t k = 0; k < num_keys(); ++k) {
+      size_t s = hashes_[k] & mask;
+      while (slots_[s] != 0) s = (s + 1) & mask;
+      slots_[s] = static_cast<uint32_t>(k + 1);
+    }
+  }
   void encode(const Column& c, size_t i, uint32_t g, std::string& key) const {
     key.assign(reinterpret_cast<const char*>(&g), 4);
     if (c.type().is_string_like()) {
@@ -562,9 +600,9 @@ class DistinctState final : public AggregateState {
       }
     });
   }
-  void decode(const std::string& key, Column& out) const {
+  void decode(std::string_view key, Column& out) const {
     if (type_.is_string_like()) {
-      out.append_string(std::string_view(key).substr(4));
+      out.append_string(key.substr(4));
       return;
     }
     visit_physical(type_.id(), [&](auto tag) {
@@ -579,7 +617,10 @@ class DistinctState final : public AggregateState {
 
   DataType type_;
   Factory make_inner_;
-  std::unordered_set<std::string> keys_;
+  std::vector<char> bytes_;       // every key, back to back
+  std::vector<uint64_t> starts_;  // key k is bytes_[starts_[k], starts_[k + 1])
+  std::vector<uint64_t> hashes_;  // per key
+  std::vector<uint32_t> slots_;   // open addressing: key index + 1, 0 = empty; a power of two
   size_t num_groups_ = 0;
 };
 
