@@ -5,6 +5,8 @@
 // files. Finalization handles each hash partition independently (in
 // parallel): the workers' in-memory partial states of that partition are
 // merged, then the partition's spilled rows are aggregated on top.
+#include "bullion/expr/aggregate.h"
+
 #include <algorithm>
 #include <mutex>
 
@@ -13,14 +15,12 @@
 #include "bullion/exec/plan.h"
 #include "bullion/exec/row_key.h"
 #include "bullion/exec/spill.h"
-#include "bullion/expr/aggregate.h"
 #include "bullion/expr/evaluator.h"
 #include "operators.h"
 
 namespace bullion::exec {
 
 namespace {
-
 
 struct Aggregation {
   std::string name;
@@ -75,7 +75,8 @@ class AggregateNode final : public PlanNode {
   const SchemaPtr& schema() const override { return schema_; }
   std::string describe() const override {
     std::string s = "Aggregate(keys=[";
-    for (size_t i = 0; i < key_indexes_.size(); ++i) s += (i ? ", " : "") + child_->schema()->field(key_indexes_[i]).name;
+    for (size_t i = 0; i < key_indexes_.size(); ++i)
+      s += (i ? ", " : "") + child_->schema()->field(key_indexes_[i]).name;
     s += "]";
     for (const auto& c : calls_) s += ", " + c.to_sql();
     return s + ") <- " + child_->describe();
@@ -99,8 +100,7 @@ class AggregateNode final : public PlanNode {
 struct AggregateRun;
 
 struct WorkerState {
-  WorkerState(const AggregateNode& node, MemoryBudget& budget)
-      : encoder(node_key_types(node)), reservation(budget) {}
+  WorkerState(const AggregateNode& node, MemoryBudget& budget) : encoder(node_key_types(node)), reservation(budget) {}
   static std::vector<DataType> node_key_types(const AggregateNode& node);
 
   KeyEncoder encoder;
@@ -227,8 +227,8 @@ struct AggregateRun {
     }
     Batch all(node.schema_, std::move(columns), groups);
     for (size_t offset = 0; offset < groups; offset += ctx.batch_rows)
-      out.push_back(offset == 0 && groups <= ctx.batch_rows ? all
-                                                             : all.slice(offset, std::min(ctx.batch_rows, groups - offset)));
+      out.push_back(
+          offset == 0 && groups <= ctx.batch_rows ? all : all.slice(offset, std::min(ctx.batch_rows, groups - offset)));
     return out;
   }
 };
@@ -236,18 +236,18 @@ struct AggregateRun {
 std::vector<DataType> WorkerState::node_key_types(const AggregateNode& node) { return node.key_types_; }
 
 std::unique_ptr<Stream> AggregateNode::open(ExecContext& ctx) const {
-  AggregateRun run{*this, ctx, {}};
+  auto run = std::make_unique<AggregateRun>(AggregateRun{*this, ctx, {}});
   for (size_t w = 0; w < ctx.num_workers(); ++w) {
     auto state = std::make_unique<WorkerState>(*this, *ctx.budget);
     for (const auto& call : calls_) {
       state->states.push_back(call.make_state());
       state->args.push_back(call.argument ? std::make_unique<expr::Evaluator>(call.argument) : nullptr);
     }
-    run.workers.push_back(std::move(state));
+    run->workers.push_back(std::move(state));
   }
   auto input = child_->open(ctx);
-  for_each_batch(*input, ctx, [&](size_t, size_t worker, Batch&& b) { run.consume(*run.workers[worker], b); });
-  return finish_partitioned(run, ctx, schema_);
+  for_each_batch(*input, ctx, [&](size_t, size_t worker, Batch&& b) { run->consume(*run->workers[worker], b); });
+  return finish_partitioned(std::move(run), ctx, schema_);
 }
 
 }  // namespace

@@ -103,8 +103,8 @@ struct Candidates {
 };
 
 struct DedupeWorker {
-  DedupeWorker(const DedupeNode& node, const SchemaPtr& schema, MemoryBudget& budget, const std::vector<DataType>& key_types,
-               const std::vector<SortKey>& order)
+  DedupeWorker(const DedupeNode& node, const SchemaPtr& schema, MemoryBudget& budget,
+               const std::vector<DataType>& key_types, const std::vector<SortKey>& order)
       : encoder(key_types), order_encoder(order, *schema), reservation(budget) {
     (void)node;
     candidates.store = std::make_unique<RowStore>(schema);
@@ -117,7 +117,7 @@ struct DedupeWorker {
   std::vector<std::unique_ptr<SpillFile>> spills;
   size_t current_morsel = SIZE_MAX;
   uint64_t row_in_morsel = 0;
-  Buffer order_bytes;                      // order keys with positions, for one batch
+  Buffer order_bytes;  // order keys with positions, for one batch
   std::vector<std::string_view> order_keys;
 };
 
@@ -172,9 +172,9 @@ struct DedupeRun {
   std::vector<Batch> finalize_partition(size_t part, size_t num_parts) {
     // Winner per key across workers: (worker or spill store, row).
     GroupTable table;
-    std::vector<std::string_view> best;  // views into worker arenas or spilled batches kept below
+    std::vector<std::string_view> best;              // views into worker arenas or spilled batches kept below
     std::vector<std::pair<size_t, uint32_t>> where;  // (source, row); source == workers.size() is the spill store
-    std::vector<Batch> spilled_batches;  // keep spilled order keys alive
+    std::vector<Batch> spilled_batches;              // keep spilled order keys alive
     auto offer = [&](std::string_view key, uint64_t hash, std::string_view order, size_t source, uint32_t row) {
       const uint32_t g = table.find_or_insert(key, hash);
       if (g == best.size()) {
@@ -230,12 +230,13 @@ struct DedupeRun {
 };
 
 std::unique_ptr<Stream> DedupeNode::open(ExecContext& ctx) const {
-  DedupeRun run{*this, ctx, {}};
+  auto run = std::make_unique<DedupeRun>(DedupeRun{*this, ctx, {}});
   for (size_t w = 0; w < ctx.num_workers(); ++w)
-    run.workers.push_back(std::make_unique<DedupeWorker>(*this, child_->schema(), *ctx.budget, key_types_, order_));
+    run->workers.push_back(std::make_unique<DedupeWorker>(*this, child_->schema(), *ctx.budget, key_types_, order_));
   auto input = child_->open(ctx);
-  for_each_batch(*input, ctx, [&](size_t morsel, size_t worker, Batch&& b) { run.consume(*run.workers[worker], morsel, b); });
-  return finish_partitioned(run, ctx, schema());
+  for_each_batch(*input, ctx,
+                 [&](size_t morsel, size_t worker, Batch&& b) { run->consume(*run->workers[worker], morsel, b); });
+  return finish_partitioned(std::move(run), ctx, schema());
 }
 
 }  // namespace

@@ -125,7 +125,8 @@ class JoinNode final : public PlanNode {
     }
     if (li.empty()) return;
     if (type_ == JoinType::kSemi || type_ == JoinType::kAnti) {
-      emit(li.size() == n ? Batch(schema_, left.columns(), n) : Batch(schema_, left.take(li.data(), li.size()).columns(), li.size()));
+      emit(li.size() == n ? Batch(schema_, left.columns(), n)
+                          : Batch(schema_, left.take(li.data(), li.size()).columns(), li.size()));
       return;
     }
     Batch l = left.take(li.data(), li.size());
@@ -176,7 +177,8 @@ struct Partitioner {
     for (size_t k : keys) cols.push_back(b.column(k).get());
     encoders[worker].encode(cols, b.num_rows());
     std::vector<std::vector<uint32_t>> parts(kPartitions);
-    for (size_t r = 0; r < b.num_rows(); ++r) parts[partition_of(encoders[worker].hash(r))].push_back(static_cast<uint32_t>(r));
+    for (size_t r = 0; r < b.num_rows(); ++r)
+      parts[partition_of(encoders[worker].hash(r))].push_back(static_cast<uint32_t>(r));
     for (size_t p = 0; p < kPartitions; ++p) {
       if (parts[p].empty()) continue;
       auto& f = files[worker][p];
@@ -203,6 +205,28 @@ struct Partitioner {
   std::vector<size_t> keys;
   std::vector<KeyEncoder> encoders;
   std::vector<std::vector<std::unique_ptr<SpillFile>>> files;  // [worker][partition]
+};
+
+// The partitions of a grace hash join, one morsel each: a worker builds the
+// right side's partition in memory and probes the left side's partition
+// through it, so only the partitions in flight are held, never the result.
+class GraceJoinStream final : public Stream {
+ public:
+  GraceJoinStream(const JoinNode& node, std::unique_ptr<Partitioner> right, std::unique_ptr<Partitioner> left)
+      : node_(node), right_(std::move(right)), left_(std::move(left)) {}
+  const SchemaPtr& schema() const override { return node_.schema(); }
+  size_t num_morsels() const override { return kPartitions; }
+  void produce(size_t morsel, size_t, const Emit& emit) override {
+    HashedBuild build;
+    build.build(right_->read(morsel), node_.right_->schema(), node_.right_keys_, node_.key_types_);
+    KeyEncoder enc(node_.key_types_);
+    for (const Batch& b : left_->read(morsel)) node_.probe(build, enc, b, emit);
+  }
+
+ private:
+  const JoinNode& node_;
+  std::unique_ptr<Partitioner> right_;
+  std::unique_ptr<Partitioner> left_;
 };
 
 std::unique_ptr<Stream> JoinNode::open(ExecContext& ctx) const {
@@ -244,29 +268,20 @@ std::unique_ptr<Stream> JoinNode::open(ExecContext& ctx) const {
     build->build(all, right_->schema(), right_keys_, key_types_);
     return std::make_unique<ProbeStream>(*this, std::move(build), left_->open(ctx), workers);
   }
-  // Grace hash join: partition the left side too, then join partition by partition.
+  // Grace hash join: partition the left side too, then join partition by
+  // partition as the output is consumed.
   right_parts->finish();
-  Partitioner left_parts(left_->schema(), left_keys_, key_types_, workers);
+  auto left_parts = std::make_unique<Partitioner>(left_->schema(), left_keys_, key_types_, workers);
   auto left = left_->open(ctx);
-  for_each_batch(*left, ctx, [&](size_t, size_t worker, Batch&& b) { left_parts.add(worker, b); });
-  left_parts.finish();
-  std::vector<std::vector<Batch>> results(kPartitions);
-  ctx.pool->parallel_for(kPartitions, [&](size_t p, size_t) {
-    HashedBuild build;
-    build.build(right_parts->read(p), right_->schema(), right_keys_, key_types_);
-    KeyEncoder enc(key_types_);
-    for (const Batch& b : left_parts.read(p)) probe(build, enc, b, [&](Batch&& out) { results[p].push_back(std::move(out)); });
-  });
-  std::vector<Batch> out;
-  for (auto& r : results)
-    for (auto& b : r) out.push_back(std::move(b));
-  return std::make_unique<OwnedBatchesStream>(schema_, std::move(out));
+  for_each_batch(*left, ctx, [&](size_t, size_t worker, Batch&& b) { left_parts->add(worker, b); });
+  left_parts->finish();
+  return std::make_unique<GraceJoinStream>(*this, std::move(right_parts), std::move(left_parts));
 }
 
 }  // namespace
 
-Plan Plan::join(const Plan& right, const std::vector<std::string>& left_keys, const std::vector<std::string>& right_keys,
-                JoinType type) const {
+Plan Plan::join(const Plan& right, const std::vector<std::string>& left_keys,
+                const std::vector<std::string>& right_keys, JoinType type) const {
   return Plan(std::make_shared<JoinNode>(node_, right.node(), left_keys, right_keys, type));
 }
 

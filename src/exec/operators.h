@@ -33,28 +33,43 @@ class OwnedBatchesStream final : public Stream {
 inline constexpr size_t kPartitions = 32;
 inline size_t partition_of(uint64_t hash) { return static_cast<size_t>(hash >> 59); }  // top 5 bits
 
-// The end of a partitioned blocking operator (aggregate, dedupe): closes every
-// worker's spill files (`run.workers[i]->spills`, one per partition or
-// empty), then finalizes the partitions in parallel with
-// `run.finalize_partition(p, parts)` — by spill partition when any worker
-// spilled, else into up to two partitions per worker — and streams the
-// batches in partition order.
+// The output of a partitioned blocking operator (aggregate, dedupe): one
+// morsel per hash partition, finalized when a worker produces it with
+// `run->finalize_partition(p, parts)`, so only the partitions in flight are
+// materialized, never the whole result. Owns the run (its workers' state and
+// spill files) until the stream is destroyed.
 template <typename Run>
-std::unique_ptr<Stream> finish_partitioned(Run& run, ExecContext& ctx, SchemaPtr schema) {
+class PartitionedStream final : public Stream {
+ public:
+  PartitionedStream(std::unique_ptr<Run> run, SchemaPtr schema, size_t parts)
+      : run_(std::move(run)), schema_(std::move(schema)), parts_(parts) {}
+  const SchemaPtr& schema() const override { return schema_; }
+  size_t num_morsels() const override { return parts_; }
+  void produce(size_t morsel, size_t, const Emit& emit) override {
+    for (Batch& b : run_->finalize_partition(morsel, parts_)) emit(Batch(schema_, b.columns(), b.num_rows()));
+  }
+
+ private:
+  std::unique_ptr<Run> run_;
+  SchemaPtr schema_;
+  size_t parts_;
+};
+
+// The end of a partitioned blocking operator's input phase: closes every
+// worker's spill files (`run->workers[i]->spills`, one per partition or
+// empty) and streams the partitions — by spill partition when any worker
+// spilled, else up to two partitions per worker.
+template <typename Run>
+std::unique_ptr<Stream> finish_partitioned(std::unique_ptr<Run> run, ExecContext& ctx, SchemaPtr schema) {
   bool spilled = false;
-  for (const auto& w : run.workers) {
+  for (const auto& w : run->workers) {
     spilled |= !w->spills.empty();
     for (auto& f : w->spills)
       if (f) f->finish_writing();
   }
   const size_t parts =
       spilled ? kPartitions : std::min<size_t>(kPartitions, std::max<size_t>(1, ctx.num_workers() * 2));
-  std::vector<std::vector<Batch>> results(parts);
-  ctx.pool->parallel_for(parts, [&](size_t p, size_t) { results[p] = run.finalize_partition(p, parts); });
-  std::vector<Batch> out;
-  for (auto& r : results)
-    for (auto& b : r) out.push_back(std::move(b));
-  return std::make_unique<OwnedBatchesStream>(std::move(schema), std::move(out));
+  return std::make_unique<PartitionedStream<Run>>(std::move(run), std::move(schema), parts);
 }
 
 }  // namespace bullion::exec

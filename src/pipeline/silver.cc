@@ -200,6 +200,10 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
     }
     std::lock_guard lock(route_mutex);
     route(b, violation, input_columns);
+    if (good.size() == b.num_rows()) {  // the common case: no copy
+      passed.add(Batch(input_schema, b.project(input_columns).columns(), good.size()));
+      return;
+    }
     const Batch kept = b.take(good.data(), good.size());
     passed.add(Batch(input_schema, kept.project(input_columns).columns(), good.size()));
   });

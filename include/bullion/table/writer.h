@@ -24,9 +24,19 @@
 
 namespace bullion::table {
 
+// Parquet options for table data files: the format's defaults (zstd), with
+// row groups of at most 32 MiB uncompressed. A scan decodes one row group per
+// worker at a time, so the row group bounds a reader's memory; 128 MiB
+// (Spark's default) held ~4× more per core for no measurable gain in size.
+inline parquet::WriteOptions table_parquet_options() {
+  parquet::WriteOptions o;
+  o.row_group_bytes = size_t{32} << 20;
+  return o;
+}
+
 struct DataWriteOptions {
   uint64_t target_file_bytes = uint64_t{128} << 20;  // roll over to a new file after this many bytes
-  parquet::WriteOptions parquet;                     // zstd by default
+  parquet::WriteOptions parquet = table_parquet_options();
   // Tags put on every add (e.g. bullion's ingest ledger).
   std::map<std::string, std::string> tags;
   bool data_change = true;
