@@ -33,8 +33,9 @@ What each engine does (the layers of examples/churn/pipeline.yaml):
   duckdb delta extension cannot be installed offline, so DuckDB, like Polars,
   writes plain Parquet, not Delta.
 - polars: lazy frames; scan_ndjson stops at the first malformed line even with
-  ignore_errors, so lines are scanned as text and their fields extracted with
-  json_path_match (NULL for a malformed line); Parquet per layer (ZSTD).
+  ignore_errors, so lines are scanned as text (scan_csv, one column), lines
+  that are not valid JSON set aside with json_path_match("$"), the rest
+  decoded with json_decode; Parquet per layer (ZSTD).
 - spark: PySpark + Delta, local[T], session time zone UTC, ANSI off, the Silver,
   merge, Gold and labels logic of tests/interop/seed_reference.py (the contract's
   reference) and its from_json parsing of lines; lines are read with
@@ -291,15 +292,19 @@ def worker_polars(raw, out, dates, threads):
     t = time.perf_counter()
     lines = pl.scan_csv(files, has_header=False, separator="\x1f", quote_char=None, schema={"value": pl.String},
                         row_index_name="_source_line", include_file_paths="_source_file")
-    # json_path_match gives NULL for every field of a line that is not valid JSON.
-    fields = [pl.col("value").str.json_path_match(f"$.{f}").alias(f) for f in RAW_FIELDS]
-    malformed = pl.all_horizontal([pl.col(f).is_null() for f in RAW_FIELDS])
-    (lines.select(*fields, pl.lit("events_api").alias("_source"),
+    # json_decode fails on the first malformed line; json_path_match("$") is NULL for a line that is not valid
+    # JSON (and the document otherwise), so it validates each line before json_decode (2.5x faster than one
+    # json_path_match per field).
+    doc = pl.col("value").str.json_path_match("$")
+    struct = pl.Struct({f: pl.String for f in RAW_FIELDS})
+    (lines.with_columns(doc.alias("value"))
+     .filter(pl.col("value").is_not_null())
+     .with_columns(pl.col("value").str.json_decode(struct).alias("j"))
+     .select(*[pl.col("j").struct.field(f) for f in RAW_FIELDS], pl.lit("events_api").alias("_source"),
                   pl.lit(dt.datetime.fromisoformat(INGESTED_AT)).dt.replace_time_zone("UTC").dt.cast_time_unit("us")
                   .alias("_ingested_at"),
                   pl.col("_source_file").str.replace(f"{raw}/", "", literal=True),
                   pl.col("_source_line").cast(pl.Int64))
-     .filter(~malformed)
      .sink_parquet(bronze / "part-0.parquet", compression="zstd"))
     layers["bronze"] = time.perf_counter() - t
     rows["bronze"] = pl.scan_parquet(bronze / "*.parquet").select(pl.len()).collect().item()
@@ -467,13 +472,13 @@ def summarise(engine, work, dates):
     if engine in ("bullion", "spark"):
         import deltalake
 
-        def rel(name):
-            path = work / name.replace(".", "/") if engine == "bullion" else work / name.split(".")[-1]
-            con.register(f"t_{path.name}", deltalake.DeltaTable(str(path)).to_pyarrow_dataset())
-            return f"SELECT * FROM t_{path.name}"
+        def rel(name, spark_dir):
+            path = work / name.replace(".", "/") if engine == "bullion" else work / spark_dir
+            con.register(f"t_{spark_dir}", deltalake.DeltaTable(str(path)).to_pyarrow_dataset())
+            return f"SELECT * FROM t_{spark_dir}"
 
-        gold = rel("churn.gold.features")
-        labels = rel("churn.gold.labels")
+        gold = rel("churn.gold.features", "gold")
+        labels = rel("churn.gold.labels", "labels")
         counts = {}
         if engine == "bullion":
             counts["bronze"] = deltalake.DeltaTable(str(work / "churn/bronze/events")).to_pyarrow_dataset().count_rows()
