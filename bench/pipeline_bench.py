@@ -195,7 +195,7 @@ def worker_duckdb(raw, out, dates, threads):
     con.execute(f"SET threads = {threads}")
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET preserve_insertion_order = false")
-    layers, rows = {}, {}
+    layers = {}
     columns = "{" + ", ".join(f"'{f}': 'VARCHAR'" for f in RAW_FIELDS) + "}"
     bronze, silver, gold, labels = (out / n for n in ("bronze", "silver", "gold", "labels"))
     for d in (bronze, silver):
@@ -212,7 +212,6 @@ def worker_duckdb(raw, out, dates, threads):
               WHERE NOT ({all_null}))
         TO '{bronze}/part-0.parquet' (FORMAT PARQUET, COMPRESSION ZSTD)""")
     layers["bronze"] = time.perf_counter() - t
-    rows["bronze"] = con.execute(f"SELECT count(*) FROM '{bronze}/*.parquet'").fetchone()[0]
 
     t = time.perf_counter()
     # Input expectations → dedupe (earliest by _ingested_at, _source_file, _source_line) → columns → output
@@ -231,7 +230,6 @@ def worker_duckdb(raw, out, dates, threads):
           SELECT * FROM cols WHERE event_ts IS NOT NULL AND customer_id IS NOT NULL AND event_id IS NOT NULL)
         TO '{silver}/part-0.parquet' (FORMAT PARQUET, COMPRESSION ZSTD)""")
     layers["silver"] = time.perf_counter() - t
-    rows["silver"] = con.execute(f"SELECT count(*) FROM '{silver}/*.parquet'").fetchone()[0]
 
     t = time.perf_counter()
     for d in dates:
@@ -276,14 +274,14 @@ def worker_duckdb(raw, out, dates, threads):
           ORDER BY g.feature_date, g.customer_id)
         TO '{labels}' (FORMAT PARQUET, COMPRESSION ZSTD, PARTITION_BY (feature_date), OVERWRITE_OR_IGNORE)""")
     layers["labels"] = time.perf_counter() - t
-    return {"layers": layers, "rows": rows}
+    return {"layers": layers}
 
 
 def worker_polars(raw, out, dates, threads):
     import polars as pl
 
     assert pl.thread_pool_size() == threads, (pl.thread_pool_size(), threads)
-    layers, rows = {}, {}
+    layers = {}
     bronze, silver, gold, labels = (out / n for n in ("bronze", "silver", "gold", "labels"))
     for d in (bronze, silver):
         d.mkdir(parents=True)
@@ -307,7 +305,6 @@ def worker_polars(raw, out, dates, threads):
                   pl.col("_source_line").cast(pl.Int64))
      .sink_parquet(bronze / "part-0.parquet", compression="zstd"))
     layers["bronze"] = time.perf_counter() - t
-    rows["bronze"] = pl.scan_parquet(bronze / "*.parquet").select(pl.len()).collect().item()
 
     t = time.perf_counter()
     (pl.scan_parquet(bronze / "*.parquet")
@@ -323,7 +320,6 @@ def worker_polars(raw, out, dates, threads):
      .filter(pl.col("event_ts").is_not_null() & pl.col("customer_id").is_not_null() & pl.col("event_id").is_not_null())
      .sink_parquet(silver / "part-0.parquet", compression="zstd"))
     layers["silver"] = time.perf_counter() - t
-    rows["silver"] = pl.scan_parquet(silver / "*.parquet").select(pl.len()).collect().item()
 
     t = time.perf_counter()
     for d in dates:
@@ -371,7 +367,7 @@ def worker_polars(raw, out, dates, threads):
          .sort("customer_id")
          .sink_parquet(part / "part-0.parquet", compression="zstd"))
     layers["labels"] = time.perf_counter() - t
-    return {"layers": layers, "rows": rows}
+    return {"layers": layers}
 
 
 def worker_spark(raw, out, dates, threads):
@@ -384,7 +380,7 @@ def worker_spark(raw, out, dates, threads):
     spark = build_spark_session("bullion-pipeline-bench", threads=threads)
     spark.conf.set("spark.sql.parquet.compression.codec", "zstd")
     spark.conf.set("spark.sql.shuffle.partitions", str(4 * threads))
-    layers, rows = {"session": time.perf_counter() - t}, {}
+    layers = {"session": time.perf_counter() - t}
     paths = {n: str(out / n) for n in ("bronze", "silver", "gold", "labels")}
 
     t = time.perf_counter()
@@ -395,13 +391,11 @@ def worker_spark(raw, out, dates, threads):
     good.withColumn("_source", F.lit("events_api")).write.format("delta").save(paths["bronze"])
     layers["bronze"] = time.perf_counter() - t
     bronze = spark.read.format("delta").load(paths["bronze"])
-    rows["bronze"] = bronze.count()
 
     t = time.perf_counter()
     ref.merge_into(spark, ref.silver(bronze), paths["silver"])
     layers["silver"] = time.perf_counter() - t
     silver = spark.read.format("delta").load(paths["silver"])
-    rows["silver"] = silver.count()
 
     t = time.perf_counter()
     for i, d in enumerate(dates):
@@ -427,7 +421,7 @@ def worker_spark(raw, out, dates, threads):
         gateway.shutdown()
         gateway.proc.stdin.close()
         gateway.proc.wait(timeout=120)
-    return {"layers": layers, "rows": rows}
+    return {"layers": layers}
 
 
 def run_worker(args):
@@ -479,17 +473,17 @@ def summarise(engine, work, dates):
 
         gold = rel("churn.gold.features", "gold")
         labels = rel("churn.gold.labels", "labels")
-        counts = {}
-        if engine == "bullion":
-            counts["bronze"] = deltalake.DeltaTable(str(work / "churn/bronze/events")).to_pyarrow_dataset().count_rows()
-            counts["silver"] = deltalake.DeltaTable(str(work / "churn/silver/customers")).to_pyarrow_dataset().count_rows()
+        tables = {"bronze": "churn/bronze/events", "silver": "churn/silver/customers"}
+        counts = {layer: deltalake.DeltaTable(str(work / (tables[layer] if engine == "bullion" else layer)))
+                  .to_pyarrow_dataset().count_rows() for layer in tables}
     else:
         hive = "hive_partitioning = true, hive_types = {'feature_date': DATE}"
         gold = f"SELECT * FROM read_parquet('{work}/gold/*/*.parquet', {hive})"
         labels_glob = list((work / "labels").glob("*/*.parquet"))
         labels = (f"SELECT * FROM read_parquet('{work}/labels/*/*.parquet', {hive})" if labels_glob else
                   "SELECT NULL::VARCHAR AS customer_id, NULL::DATE AS feature_date, NULL::INTEGER AS churned WHERE false")
-        counts = {}
+        counts = {layer: con.execute(f"SELECT count(*) FROM read_parquet('{work}/{layer}/*.parquet')").fetchone()[0]
+                  for layer in ("bronze", "silver")}
     return {"gold": {str(d): gold_summary(con, gold, d) for d in dates},
             "labels": {str(d): labels_summary(con, labels, d) for d in dates}, "counts": counts}
 
@@ -510,8 +504,8 @@ def compare(results, reference="bullion"):
                     if not same:
                         problems.append(f"{name} {what} {d} {k}: {v} vs {reference} {w}")
         for layer in ("bronze", "silver"):
-            a, b = r.get("rows", {}).get(layer), results[reference].get("rows", {}).get(layer)
-            if a is not None and b is not None and a != b:
+            a, b = r["check"]["counts"][layer], ref["counts"][layer]
+            if a != b:
                 problems.append(f"{name} {layer} rows: {a} vs {reference} {b}")
     if problems:
         raise SystemExit("RESULTS DIFFER — the engines did not do the same work:\n  " + "\n  ".join(problems))
