@@ -527,6 +527,8 @@ def main():
                    help="also time a bullion Gold backfill over 4 weekly dates (--as-of A..B --every 7d)")
     p.add_argument("--out", default=None, help="work directory (default: a fresh directory under /tmp)")
     p.add_argument("--keep-data", action="store_true", help="keep the feed and every engine's tables")
+    p.add_argument("--memory-limit", default=None,
+                   help="bullion's --memory-limit for its runs (e.g. 1536MiB; default: bullion's, half of RAM)")
     p.add_argument("--timeout", type=float, default=1200, help="seconds per engine (default 1200)")
     p.add_argument("--results", default=str(ROOT / "bench" / "results"), help="directory for the JSON results")
     p.add_argument("--worker", choices=["duckdb", "polars", "spark"], help=argparse.SUPPRESS)
@@ -568,6 +570,7 @@ def main():
     print(f"feed: {raw} ({raw_bytes / 2**20:,.0f} MiB); threads {args.threads}; as_of {', '.join(map(str, dates))}",
           flush=True)
 
+    mem = ["--memory-limit", args.memory_limit] if args.memory_limit else []
     results = {}
 
     def fresh(name):
@@ -582,7 +585,7 @@ def main():
             work = fresh("bullion")
             spec = bullion_spec(raw, work)
             lake = work / "lake"
-            m = measure("bullion", [BULLION, "--lakehouse", lake, "--threads", args.threads, "-q", "run", spec,
+            m = measure("bullion", [BULLION, *mem, "--lakehouse", lake, "--threads", args.threads, "-q", "run", spec,
                                     *as_of_args(dates), "--json"], env, args.timeout, logs)
             record = last_json(m.pop("stdout"))
             if record["status"] == "FAILED" or any(l["status"] == "FAILED" for l in record["layers"]):
@@ -600,7 +603,7 @@ def main():
             spec = out / "bullion" / "pipeline.yaml"
             parts, layers = [], {}
             for layer, extra in (("silver", ["--full-refresh"]), ("gold", []), ("labels", [])):
-                m = measure(f"bullion-dry-{layer}", [BULLION, "--lakehouse", lake, "--threads", args.threads, "-q", "run",
+                m = measure(f"bullion-dry-{layer}", [BULLION, *mem, "--lakehouse", lake, "--threads", args.threads, "-q", "run",
                                                      spec, "--only", layer, *extra, "--dry-run", *as_of_args(dates),
                                                      "--json"], env, args.timeout, logs)
                 record = last_json(m.pop("stdout"))
@@ -638,7 +641,7 @@ def main():
         work = fresh("bullion-backfill")
         spec = bullion_spec(raw, work)
         print(f"-- bullion backfill {bf[0]}..{bf[-1]} every 7d", flush=True)
-        m = measure("bullion-backfill", [BULLION, "--lakehouse", work / "lake", "--threads", args.threads, "-q", "run",
+        m = measure("bullion-backfill", [BULLION, *mem, "--lakehouse", work / "lake", "--threads", args.threads, "-q", "run",
                                          spec, *as_of_args(bf), "--json"], env, args.timeout, logs)
         record = last_json(m.pop("stdout"))
         m["layers"] = layer_seconds(record)
@@ -684,7 +687,10 @@ def main():
     import polars
     import pyspark
 
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
     meta = {"events": n_events, "files": args.files, "raw_bytes": raw_bytes, "threads": args.threads,
+            "bullion_memory_limit": args.memory_limit, "commit": commit,
             "as_of": [str(d) for d in dates], "cpus": os.cpu_count(), "machine": platform.platform(),
             "versions": {"duckdb": duckdb.__version__, "polars": polars.__version__, "pyspark": pyspark.__version__,
                          "bullion": subprocess.run([str(BULLION), "--version"], capture_output=True,
