@@ -521,11 +521,11 @@ def main():
     p.add_argument("--threads", type=int, default=2, help="threads for every engine (default 2)")
     p.add_argument("--as-of", default="2025-05-25",
                    help="Gold date(s), comma-separated and evenly spaced (default 2025-05-25; the feed spans "
-                        "2025-01-01..2025-06-30, so labels exist up to 2025-05-29)")
+                        "2025-01-01..2025-06-30, so labels exist for dates up to 2025-05-30)")
     p.add_argument("--engines", default=",".join(ENGINES), help=f"comma-separated subset of {','.join(ENGINES)}")
     p.add_argument("--backfill", action="store_true",
                    help="also time a bullion Gold backfill over 4 weekly dates (--as-of A..B --every 7d)")
-    p.add_argument("--out", default=None, help="work directory (default: a fresh directory under /tmp)")
+    p.add_argument("--out", default=None, help="work directory (default /tmp/pipeline-bench-<events>; a feed already there is reused)")
     p.add_argument("--keep-data", action="store_true", help="keep the feed and every engine's tables")
     p.add_argument("--memory-limit", default=None,
                    help="bullion's --memory-limit for its runs (e.g. 1536MiB; default: bullion's, half of RAM)")
