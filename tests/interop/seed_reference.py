@@ -36,6 +36,12 @@ def bronze(spark, raw_dir: pathlib.Path, ingested_at: dt.datetime):
                     continue
                 rows.append((rel, number, line))
     text = spark.createDataFrame(rows, "_source_file string, _source_line long, value string")
+    return parse_lines(text, ingested_at)
+
+
+def parse_lines(text, ingested_at: dt.datetime):
+    """Rows (_source_file, _source_line, value) of raw NDJSON text → (good rows with _ingested_at, malformed rows).
+    Shared with bench/pipeline_bench.py, which reads the lines with spark.read.text at scale."""
     schema = T.StructType([T.StructField(f, T.StringType()) for f in RAW_FIELDS] +
                           [T.StructField("_corrupt_record", T.StringType())])
     parsed = text.withColumn("j", F.from_json("value", schema, {"mode": "PERMISSIVE", "allowSingleQuotes": "false",

@@ -10,14 +10,14 @@ import sys
 DELTA_PACKAGE_HINT = "delta-spark_4.2_2.13:4.4.0"
 
 
-def build_spark_session(app_name="bullion-interop"):
+def build_spark_session(app_name="bullion-interop", threads=None):
     from delta import configure_spark_with_delta_pip
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("TZ", "UTC")
     builder = (
-        SparkSession.builder.master(f"local[{os.cpu_count() or 2}]")
+        SparkSession.builder.master(f"local[{threads or os.cpu_count() or 2}]")
         .appName(app_name)
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
