@@ -150,6 +150,31 @@ class FilterNode final : public PlanNode {
   expr::ExprPtr predicate_;
 };
 
+// A per-batch function with side effects, as a streaming operator.
+class MapNode final : public PlanNode {
+ public:
+  MapNode(PlanPtr child, SchemaPtr schema, std::function<Batch(Batch&&)> fn, std::string description)
+      : child_(std::move(child)), schema_(std::move(schema)), fn_(std::move(fn)), description_(std::move(description)) {}
+  const SchemaPtr& schema() const override { return schema_; }
+  std::unique_ptr<Stream> open(ExecContext& ctx) const override {
+    auto fn = fn_;
+    const SchemaPtr schema = schema_;
+    return std::make_unique<FusedStream<bool>>(child_->open(ctx), schema_, ctx.num_workers(), [] { return true; },
+                                               [fn, schema](bool&, Batch&& in, const Emit& emit) {
+                                                 Batch out = fn(std::move(in));
+                                                 if (out.num_rows() > 0)
+                                                   emit(Batch(schema, out.columns(), out.num_rows()));
+                                               });
+  }
+  std::string describe() const override { return "Map(" + description_ + ") <- " + child_->describe(); }
+
+ private:
+  PlanPtr child_;
+  SchemaPtr schema_;
+  std::function<Batch(Batch&&)> fn_;
+  std::string description_;
+};
+
 struct ProjectState {
   std::vector<expr::Evaluator> evaluators;
 };
@@ -380,6 +405,10 @@ Plan Plan::select(const std::vector<std::string>& columns) const {
     bound.emplace_back(e->name, std::move(e));
   }
   return Plan(std::make_shared<ProjectNode>(node_, std::move(bound), false));
+}
+
+Plan Plan::map(SchemaPtr schema, std::function<Batch(Batch&&)> fn, std::string description) const {
+  return Plan(std::make_shared<MapNode>(node_, std::move(schema), std::move(fn), std::move(description)));
 }
 
 Plan Plan::limit(size_t n) const { return Plan(std::make_shared<LimitNode>(node_, n)); }

@@ -1,13 +1,11 @@
 #include "bullion/pipeline/silver.h"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "bullion/core/error.h"
 #include "bullion/delta/log.h"
-#include "bullion/exec/batch_buffer.h"
 #include "bullion/exec/scan.h"
 #include "bullion/table/table.h"
 #include "bullion/table/writer.h"
@@ -58,7 +56,8 @@ void check_rule(const Expectation& e, const Schema& schema, const char* where) {
   try {
     expr::compile_predicate(e.rule, schema);
   } catch (const Error& err) {
-    throw Error(err.category(), e.pos.to_string() + ": in " + where + " '" + e.name + "': " + err.message(), err.hint());
+    throw Error(err.category(), e.pos.to_string() + ": in " + where + " '" + e.name + "': " + err.message(),
+                err.hint());
   }
 }
 
@@ -83,9 +82,9 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
   const std::string path = table_path(ctx, spec.table);
   const std::string qpath = table_path(ctx, quarantine_name(spec.table));
   if (!delta::DeltaTable::exists(from_path))
-    throw Error::not_found(spec.pos.to_string() + ": silver table " + spec.table + " reads " + spec.from +
-                               ", which does not exist yet",
-                           "run the bronze layer first ('bullion run <spec> --only bronze')");
+    throw Error::not_found(
+        spec.pos.to_string() + ": silver table " + spec.table + " reads " + spec.from + ", which does not exist yet",
+        "run the bronze layer first ('bullion run <spec> --only bronze')");
   const delta::DeltaTable from_table = delta::DeltaTable::open(from_path);
   const delta::Snapshot from = from_table.latest();
   result.versions_read[spec.from] = from.version();
@@ -138,8 +137,8 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
   for (const Expectation& e : spec.expect_output) actions[e.name] = e.action;
   actions["merge_key_not_null"] = ViolationAction::kQuarantine;
 
-  const SchemaPtr quarantine_schema = with_fields(input, {Field("_rule", DataType::string()),
-                                                           Field("_quarantined_at", DataType::timestamp())});
+  const SchemaPtr quarantine_schema =
+      with_fields(input, {Field("_rule", DataType::string()), Field("_quarantined_at", DataType::timestamp())});
   table::DataFileWriter quarantine_writer(qpath, quarantine_schema, {});
   std::mutex route_mutex;
   std::map<std::string, int64_t> failed;  // fail rules: count
@@ -152,13 +151,16 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
       if (violation.is_null(r)) continue;
       const std::string rule(violation.strings()[r]);
       switch (actions[rule]) {
-        case ViolationAction::kDrop: ++result.dropped; break;
+        case ViolationAction::kDrop:
+          ++result.dropped;
+          break;
         case ViolationAction::kFail:
           if (failed[rule]++ == 0 && first_failure.empty()) {
             const auto file = rows.schema()->index_of("_source_file");
             const auto line = rows.schema()->index_of("_source_line");
             if (file && line)
-              first_failure = rows.column(*file)->value(r).to_display() + ":" + rows.column(*line)->value(r).to_display();
+              first_failure =
+                  rows.column(*file)->value(r).to_display() + ":" + rows.column(*line)->value(r).to_display();
           }
           break;
         default:
@@ -168,7 +170,8 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
     }
     if (quarantine_rows.empty()) return;
     std::vector<ColumnPtr> columns;
-    for (size_t idx : input_columns) columns.push_back(rows.column(idx)->take(quarantine_rows.data(), quarantine_rows.size()));
+    for (size_t idx : input_columns)
+      columns.push_back(rows.column(idx)->take(quarantine_rows.data(), quarantine_rows.size()));
     auto rule_column = Column::make(DataType::string());
     for (const std::string& rule : rules) rule_column->append_string(rule);
     columns.push_back(rule_column);
@@ -177,6 +180,12 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
     result.quarantined += static_cast<int64_t>(quarantine_rows.size());
   };
 
+  // One streaming plan: input expectations → dedupe → columns → output
+  // expectations → the MERGE anti-join → the data files. Rejected rows are
+  // routed to the quarantine as they stream by (map steps, under
+  // route_mutex); only the dedupe and the join's build side hold rows, within
+  // the memory budget.
+  //
   // Stage 1: input expectations.
   delta::DeltaScanOptions scan_options;
   scan_options.files = std::move(files);
@@ -184,40 +193,44 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
   for (const Field& f : input.fields()) stage1.push_back({f.name, quoted(f.name)});
   stage1.push_back({"__violation", violation_sql(input_rules)});
   stage1.push_back({"__warned", warned_sql(spec.expect)});
-  const exec::Plan p1 = exec::scan_delta(from, scan_options).project(stage1);
   const SchemaPtr input_schema = with_fields(input, {});
-  exec::BatchBuffer passed(input_schema, *exec.budget);
   std::vector<size_t> input_columns(input.size());
   for (size_t i = 0; i < input.size(); ++i) input_columns[i] = i;
-  p1.execute(exec, [&](Batch&& b) {
-    result.rows_in += static_cast<int64_t>(b.num_rows());
-    const Column& violation = *b.column(input.size());
-    const Column& warned = *b.column(input.size() + 1);
+  int64_t before_dedupe = 0;
+  // Keeps the rows without a violation (columns `keep`, as `schema`), routes
+  // the others, and counts.
+  auto split_rows = [&](Batch&& b, size_t violation_column, const std::vector<size_t>& route_columns,
+                        const std::vector<size_t>& keep, const SchemaPtr& schema, int64_t& seen, int64_t& kept) {
+    const Column& violation = *b.column(violation_column);
+    const Column& warned = *b.column(violation_column + 1);
     std::vector<uint32_t> good;
+    int64_t warned_rows = 0;
     for (size_t r = 0; r < b.num_rows(); ++r) {
-      result.warned += warned.data<int32_t>()[r];
+      warned_rows += warned.data<int32_t>()[r];
       if (violation.is_null(r)) good.push_back(static_cast<uint32_t>(r));
     }
-    std::lock_guard lock(route_mutex);
-    route(b, violation, input_columns);
-    if (good.size() == b.num_rows()) {  // the common case: no copy
-      passed.add(Batch(input_schema, b.project(input_columns).columns(), good.size()));
-      return;
+    {
+      std::lock_guard lock(route_mutex);
+      seen += static_cast<int64_t>(b.num_rows());
+      kept += static_cast<int64_t>(good.size());
+      result.warned += warned_rows;
+      if (good.size() != b.num_rows()) route(b, violation, route_columns);
     }
-    const Batch kept = b.take(good.data(), good.size());
-    passed.add(Batch(input_schema, kept.project(input_columns).columns(), good.size()));
-  });
-  if (!failed.empty()) {
-    std::string list;
-    for (const auto& [rule, n] : failed) list += (list.empty() ? "" : ", ") + rule + " (" + std::to_string(n) + " rows)";
-    throw Error::invalid_input("silver table " + spec.table + ": expectation(s) with on_violation: fail were violated: " + list +
-                                   (first_failure.empty() ? "" : "; first at " + first_failure),
-                               "fix the source data, or change on_violation to quarantine, drop or warn");
-  }
+    if (good.size() == b.num_rows()) return Batch(schema, b.project(keep).columns(), good.size());  // no copy
+    const Batch rows = b.take(good.data(), good.size());
+    return Batch(schema, rows.project(keep).columns(), good.size());
+  };
+  exec::Plan p2 = exec::scan_delta(from, scan_options)
+                      .project(stage1)
+                      .map(
+                          input_schema,
+                          [&](Batch&& b) {
+                            return split_rows(std::move(b), input.size(), input_columns, input_columns, input_schema,
+                                              result.rows_in, before_dedupe);
+                          },
+                          "input expectations of " + spec.table);
 
   // Stage 2: dedupe → columns → output expectations and NULL merge keys.
-  exec::Plan p2 = passed.as_plan();
-  const int64_t before_dedupe = static_cast<int64_t>(passed.num_rows());
   if (!spec.dedupe_on.empty()) {
     std::vector<exec::SortSpec> order;
     for (const char* c : {"_ingested_at", "_source_file", "_source_line"})
@@ -229,8 +242,8 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
     try {
       expr::compile(c.sql, input);
     } catch (const Error& e) {
-      throw Error(e.category(), c.pos.to_string() + ": column '" + c.name + "' of silver table " + spec.table + ": " +
-                                    e.message(),
+      throw Error(e.category(),
+                  c.pos.to_string() + ": column '" + c.name + "' of silver table " + spec.table + ": " + e.message(),
                   e.hint());
     }
     columns.push_back({c.name, c.sql});
@@ -239,7 +252,8 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
   try {
     p2 = p2.project(columns);
   } catch (const Error& e) {
-    throw Error(e.category(), spec.pos.to_string() + ": columns of silver table " + spec.table + ": " + e.message(), e.hint());
+    throw Error(e.category(), spec.pos.to_string() + ": columns of silver table " + spec.table + ": " + e.message(),
+                e.hint());
   }
   std::vector<Field> output_fields;
   for (size_t i = 0; i < spec.columns.size(); ++i) output_fields.push_back(p2.schema()->field(i));
@@ -252,8 +266,9 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
     std::string all_keys;
     for (const std::string& k : spec.merge_on) {
       if (!output_schema->index_of(k))
-        throw Error::invalid_input(spec.pos.to_string() + ": merge_on column '" + k + "' is not a column of silver table " +
-                                   spec.table, "merge_on names output columns (under columns:)");
+        throw Error::invalid_input(
+            spec.pos.to_string() + ": merge_on column '" + k + "' is not a column of silver table " + spec.table,
+            "merge_on names output columns (under columns:)");
       all_keys += (all_keys.empty() ? "" : " AND ") + quoted(k) + " IS NOT NULL";
     }
     output_rules.emplace_back("merge_key_not_null", all_keys);
@@ -262,36 +277,20 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
   for (const Field& f : p2.schema()->fields()) stage2.push_back({f.name, quoted(f.name)});
   stage2.push_back({"__violation", violation_sql(output_rules)});
   stage2.push_back({"__warned", warned_sql(spec.expect_output)});
-  p2 = p2.project(stage2);
-  exec::BatchBuffer transformed(output_schema, *exec.budget);
   const size_t n_out = spec.columns.size();
   std::vector<size_t> hidden_input(input.size()), output_columns(n_out);
   for (size_t i = 0; i < input.size(); ++i) hidden_input[i] = n_out + i;
   for (size_t i = 0; i < n_out; ++i) output_columns[i] = i;
-  int64_t after_dedupe = 0;
-  p2.execute(exec, [&](Batch&& b) {
-    after_dedupe += static_cast<int64_t>(b.num_rows());
-    const Column& violation = *b.column(n_out + input.size());
-    const Column& warned = *b.column(n_out + input.size() + 1);
-    std::vector<uint32_t> good;
-    for (size_t r = 0; r < b.num_rows(); ++r) {
-      result.warned += warned.data<int32_t>()[r];
-      if (violation.is_null(r)) good.push_back(static_cast<uint32_t>(r));
-    }
-    route(b, violation, hidden_input);
-    const Batch kept = b.take(good.data(), good.size());
-    transformed.add(Batch(output_schema, kept.project(output_columns).columns(), good.size()));
-  });
-  if (!failed.empty()) {
-    std::string list;
-    for (const auto& [rule, n] : failed) list += (list.empty() ? "" : ", ") + rule + " (" + std::to_string(n) + " rows)";
-    throw Error::invalid_input("silver table " + spec.table + ": expectation(s) with on_violation: fail were violated: " + list,
-                               "fix the source data, or change on_violation to quarantine, drop or warn");
-  }
-  result.deduplicated = before_dedupe - after_dedupe;
+  int64_t after_dedupe = 0, transformed = 0;
+  exec::Plan p3 = p2.project(stage2).map(
+      output_schema,
+      [&](Batch&& b) {
+        return split_rows(std::move(b), n_out + input.size(), hidden_input, output_columns, output_schema, after_dedupe,
+                          transformed);
+      },
+      "output expectations of " + spec.table);
 
   // Stage 3: MERGE ... WHEN NOT MATCHED THEN INSERT: an anti-join against the existing keys.
-  exec::Plan p3 = transformed.as_plan();
   const bool merging = silver && !ctx.full_refresh && !spec.merge_on.empty();
   if (merging) {
     delta::DeltaScanOptions keys;
@@ -303,12 +302,22 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
     result.rows_out += static_cast<int64_t>(b.num_rows());
     writer.write(b);
   });
-  result.already_present = static_cast<int64_t>(transformed.num_rows()) - result.rows_out;
+  if (!failed.empty()) {
+    std::string list;
+    for (const auto& [rule, n] : failed)
+      list += (list.empty() ? "" : ", ") + rule + " (" + std::to_string(n) + " rows)";
+    throw Error::invalid_input(
+        "silver table " + spec.table + ": expectation(s) with on_violation: fail were violated: " + list +
+            (first_failure.empty() ? "" : "; first at " + first_failure),
+        "fix the source data, or change on_violation to quarantine, drop or warn; nothing was committed");
+  }
+  result.deduplicated = before_dedupe - after_dedupe;
+  result.already_present = transformed - result.rows_out;
   const int64_t accounted =
       result.rows_out + result.quarantined + result.dropped + result.deduplicated + result.already_present;
   if (accounted != result.rows_in)
-    throw Error::internal("silver accounting: " + std::to_string(result.rows_in) + " rows in, " + std::to_string(accounted) +
-                          " accounted for");
+    throw Error::internal("silver accounting: " + std::to_string(result.rows_in) + " rows in, " +
+                          std::to_string(accounted) + " accounted for");
   if (ctx.dry_run) {
     result.status = "DRY RUN";
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -325,7 +334,8 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
   std::vector<delta::AddFile> qadds = quarantine_writer.finish();
   std::optional<delta::Snapshot> quarantine;
   if (delta::DeltaTable::exists(qpath)) quarantine = delta::DeltaTable::open(qpath).latest();
-  const bool quarantine_done = quarantine && !ctx.full_refresh && quarantine->txn_version(app_id).value_or(-1) >= from.version();
+  const bool quarantine_done =
+      quarantine && !ctx.full_refresh && quarantine->txn_version(app_id).value_or(-1) >= from.version();
   if (!quarantine_done && (!qadds.empty() || ctx.full_refresh)) {
     table::CommitInfo info;
     info.bullion_json = lineage;
@@ -342,7 +352,8 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
     std::string predicate;
     for (const std::string& k : spec.merge_on)
       predicate += (predicate.empty() ? "" : " AND ") + ("target." + k + " = source." + k);
-    info.parameters = {{"predicate", predicate}, {"matchedPredicates", "[]"},
+    info.parameters = {{"predicate", predicate},
+                       {"matchedPredicates", "[]"},
                        {"notMatchedPredicates", "[{\"actionType\":\"insert\"}]"}};
     info.read_whole_table = true;
   }

@@ -108,6 +108,11 @@ class Plan {
                bool sequential = false) const;
   Plan project(std::vector<std::pair<std::string, expr::ExprPtr>> columns) const;
   Plan select(const std::vector<std::string>& columns) const;
+  // A per-batch function as a streaming operator: `fn` turns each batch into
+  // the batch passed on (with `schema`'s columns; 0 rows passes nothing). It
+  // runs concurrently on the workers and must be thread-safe. For what SQL
+  // cannot say, such as routing rejected rows to a side output.
+  Plan map(SchemaPtr schema, std::function<Batch(Batch&&)> fn, std::string description) const;
   Plan limit(size_t n) const;
   Plan union_all(const Plan& other) const;
 
