@@ -69,7 +69,8 @@ def main():
                                       text=True, check=True, env=dict(os.environ, BULLION_THREADS=str(args.threads))).stdout)
         d, drows = timed(lambda: con.execute(f"SELECT k, count(*), count(DISTINCT v), min(v), max(v) FROM '{glob}' GROUP BY k").fetchall())
         pl_t, prows = timed(lambda: pl.scan_parquet(glob).group_by("k").agg(
-            pl.len(), pl.col("v").n_unique(), pl.col("v").min(), pl.col("v").max()).collect())
+            pl.len().alias("n"), pl.col("v").n_unique().alias("d"), pl.col("v").min().alias("lo"),
+            pl.col("v").max().alias("hi")).collect())
         assert b["rows"] == len(drows) == prows.height, (b["rows"], len(drows), prows.height)
         results["group-by"] = (b["seconds"], d, pl_t, b["peak_bytes"])
         # Anti-join.
