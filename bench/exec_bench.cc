@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("{\"seconds\": %.4f, \"rows\": %llu, \"peak_bytes\": %llu}\n", seconds, static_cast<unsigned long long>(rows),
-              static_cast<unsigned long long>(MemoryBudget::global().peak()));
+  std::printf("{\"seconds\": %.4f, \"rows\": %llu, \"peak_bytes\": %llu}\n", seconds,
+              static_cast<unsigned long long>(rows), static_cast<unsigned long long>(MemoryBudget::global().peak()));
   return 0;
 }

@@ -8,15 +8,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Every C++ file formatted as .clang-format says (clang-format comes with setup.sh).
+check_format() {
+  find include src tests bench \( -name '*.cc' -o -name '*.h' \) -print0 | xargs -0 clang-format --dry-run -Werror
+}
+
 if [ "${1:-}" = "--unit" ]; then
   scripts/setup.sh --cpp
   scripts/build.sh
+  check_format
   (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 600)
   exit 0
 fi
 
 scripts/setup.sh
 scripts/build.sh
+check_format
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 600)
 export BULLION_BINARY="$(pwd)/build/src/cli/bullion"
 .venv/bin/python -m pytest tests/interop -q -p no:cacheprovider

@@ -62,7 +62,8 @@ void add_pipeline_commands(CLI::App& app, const GlobalOptions& global) {
   auto run_flags = std::make_shared<PipelineFlags>();
   CLI::App* run = app.add_subcommand("run", "Run a pipeline's layers (bronze → silver → gold → labels)");
   run->add_option("spec", run_flags->spec, "The pipeline spec (YAML)")->required();
-  run->add_option("--only", run_flags->only, "Run one layer")->check(CLI::IsMember({"bronze", "silver", "gold", "labels"}));
+  run->add_option("--only", run_flags->only, "Run one layer")
+      ->check(CLI::IsMember({"bronze", "silver", "gold", "labels"}));
   run->add_option("--as-of", run_flags->as_of, "Feature date, or a range A..B (default: today, UTC)");
   run->add_option("--every", run_flags->every, "Step of an --as-of range, e.g. 7d (default 1d)");
   run->add_flag("--dry-run", run_flags->dry_run, "Compute and report, commit nothing");
@@ -74,8 +75,9 @@ void add_pipeline_commands(CLI::App& app, const GlobalOptions& global) {
     if (!report.ok()) {
       std::string all;
       for (const auto& e : report.errors) all += (all.empty() ? "" : "\n") + e.to_string();
-      throw Error::invalid_input(std::to_string(report.errors.size()) + " problem(s) in " + run_flags->spec + ":\n" + all,
-                                 "nothing was run; 'bullion validate' shows the same checks");
+      throw Error::invalid_input(
+          std::to_string(report.errors.size()) + " problem(s) in " + run_flags->spec + ":\n" + all,
+          "nothing was run; 'bullion validate' shows the same checks");
     }
     pipeline::RunOptions options;
     if (!run_flags->only.empty()) options.only = run_flags->only;

@@ -1,9 +1,8 @@
 // `bullion table ...`: inspect and maintain Delta tables.
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "bullion/core/error.h"
 #include "bullion/core/memory.h"
@@ -15,8 +14,8 @@
 #include "bullion/exec/plan.h"
 #include "bullion/expr/analysis.h"
 #include "bullion/expr/binder.h"
-#include "bullion/table/maintenance.h"
 #include "bullion/server/row_json.h"
+#include "bullion/table/maintenance.h"
 #include "bullion/table/table.h"
 #include "cli/cli.h"
 
@@ -274,24 +273,28 @@ void add_table_commands(CLI::App& app, GlobalOptions& global) {
   show->add_option("table", args->name, "Table name (catalog.schema.table) or path")->required();
   args->at.add_to(show);
   show->add_option("--limit", args->limit, "Print at most this many rows (default 20; 0 = all)")->default_val(20);
-  show->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}))->default_val("table");
+  show->add_option("--format", args->format, "Output format")
+      ->check(CLI::IsMember({"table", "json", "csv"}))
+      ->default_val("table");
   show->add_option("--columns", args->columns, "Only these columns (comma-separated)")->delimiter(',');
-  show->callback([&global, args] {
-    show_command(global, args->name, args->at, args->limit, args->format, args->columns);
-  });
+  show->callback(
+      [&global, args] { show_command(global, args->name, args->at, args->limit, args->format, args->columns); });
 
   args = std::make_shared<Args>();
-  CLI::App* describe = table->add_subcommand("describe", "Show a table's schema, partitioning, protocol and properties");
+  CLI::App* describe =
+      table->add_subcommand("describe", "Show a table's schema, partitioning, protocol and properties");
   describe->add_option("table", args->name, "Table name (catalog.schema.table) or path")->required();
   args->at.add_to(describe);
   describe->add_flag("--json", args->json, "Print JSON");
   describe->callback([&global, args] { describe_command(global, args->name, args->at, args->json); });
 
   args = std::make_shared<Args>();
-  CLI::App* optimize = table->add_subcommand("optimize", "Compact small files (bin-packing), or Z-order, in some partitions");
+  CLI::App* optimize =
+      table->add_subcommand("optimize", "Compact small files (bin-packing), or Z-order, in some partitions");
   optimize->add_option("table", args->name, "Table name (catalog.schema.table) or path")->required();
   optimize->add_option("--where", args->where, "Partitions to optimize, as SQL on partition columns (default: all)");
-  optimize->add_option("--zorder-by", args->columns, "Z-order columns (comma-separated; one column: a sort)")->delimiter(',');
+  optimize->add_option("--zorder-by", args->columns, "Z-order columns (comma-separated; one column: a sort)")
+      ->delimiter(',');
   optimize->add_flag("--json", args->json, "Print JSON");
   optimize->callback([&global, args] {
     const std::string path = delta::resolve_table(global.lakehouse, args->name).path;
@@ -315,8 +318,8 @@ void add_table_commands(CLI::App& app, GlobalOptions& global) {
     } else if (!r.version) {
       std::printf("nothing to optimize in %s\n", args->name.c_str());
     } else {
-      std::printf("optimized %s: %zu file(s) rewritten into %zu in %zu partition(s) (version %lld)\n", args->name.c_str(),
-                  r.files_removed, r.files_added, r.partitions, static_cast<long long>(*r.version));
+      std::printf("optimized %s: %zu file(s) rewritten into %zu in %zu partition(s) (version %lld)\n",
+                  args->name.c_str(), r.files_removed, r.files_added, r.partitions, static_cast<long long>(*r.version));
     }
   });
 
@@ -324,8 +327,9 @@ void add_table_commands(CLI::App& app, GlobalOptions& global) {
   CLI::App* vacuum = table->add_subcommand(
       "vacuum", "Delete data files that no version still in the log references and that are older than the retention");
   vacuum->add_option("table", args->name, "Table name (catalog.schema.table) or path")->required();
-  vacuum->add_option("--retain-hours", args->retain_hours,
-                     "Keep files younger than this (default: the table's delta.deletedFileRetentionDuration, else 168)")
+  vacuum
+      ->add_option("--retain-hours", args->retain_hours,
+                   "Keep files younger than this (default: the table's delta.deletedFileRetentionDuration, else 168)")
       ->check(CLI::NonNegativeNumber);
   vacuum->add_flag("--dry-run", args->dry_run, "List what would be deleted; delete nothing");
   vacuum->add_flag("--force", args->force, "Allow a retention under 168 hours");
@@ -337,7 +341,9 @@ void add_table_commands(CLI::App& app, GlobalOptions& global) {
   args = std::make_shared<Args>();
   CLI::App* restore = table->add_subcommand("restore", "Restore a table to an earlier version (a new commit)");
   restore->add_option("table", args->name, "Table name (catalog.schema.table) or path")->required();
-  restore->add_option("--version", args->at.version, "The version to restore")->required()->check(CLI::NonNegativeNumber);
+  restore->add_option("--version", args->at.version, "The version to restore")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
   restore->add_flag("--json", args->json, "Print JSON");
   restore->callback([&global, args] {
     const std::string path = delta::resolve_table(global.lakehouse, args->name).path;
@@ -350,9 +356,9 @@ void add_table_commands(CLI::App& app, GlobalOptions& global) {
                        .dump(2)
                 << "\n";
     } else {
-      std::printf("restored %s to version %lld as version %lld (%zu file(s) re-added, %zu removed)\n", args->name.c_str(),
-                  static_cast<long long>(args->at.version), static_cast<long long>(r.version), r.files_added,
-                  r.files_removed);
+      std::printf("restored %s to version %lld as version %lld (%zu file(s) re-added, %zu removed)\n",
+                  args->name.c_str(), static_cast<long long>(args->at.version), static_cast<long long>(r.version),
+                  r.files_added, r.files_removed);
     }
   });
 }

@@ -19,7 +19,8 @@ Column::Column(DataType type) : type_(std::move(type)) {
       offsets_.resize(sizeof(int64_t));
       offsets_.as<int64_t>()[0] = 0;
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -99,7 +100,8 @@ void Column::resize(size_t rows) {
     case TypeId::kStruct:
       for (auto& c : children_) c->resize(rows);
       break;
-    default: break;
+    default:
+      break;
   }
   size_ = rows;
 }
@@ -191,15 +193,19 @@ void Column::append_from(const Column& src, size_t offset, size_t count) {
   }
   if (src.may_have_nulls() && type_.id() != TypeId::kNull) {
     uint8_t* v = mutable_validity();
-    if (!src.has_validity_) std::memset(v + old, 1, count);
-    else std::memcpy(v + old, src.validity_.data() + offset, count);
+    if (!src.has_validity_)
+      std::memset(v + old, 1, count);
+    else
+      std::memcpy(v + old, src.validity_.data() + offset, count);
   }
 }
 
 ColumnPtr Column::take(const uint32_t* rows, size_t n) const {
   auto out = Column::make(type_);
   switch (type_.id()) {
-    case TypeId::kNull: out->size_ = n; break;
+    case TypeId::kNull:
+      out->size_ = n;
+      break;
     case TypeId::kStruct:
       for (size_t i = 0; i < children_.size(); ++i) out->children_[i] = children_[i]->take(rows, n);
       out->size_ = n;
@@ -253,7 +259,8 @@ ColumnPtr Column::take(const uint32_t* rows, size_t n) const {
           for (size_t i = 0; i < n; ++i) d[i] = s[rows[i]];
           break;
         }
-        default: BULLION_ASSERT(false, "unexpected value width");
+        default:
+          BULLION_ASSERT(false, "unexpected value width");
       }
       if (type_.is_string_like()) out->share_owners_of(*this);
       out->size_ = n;
@@ -280,20 +287,34 @@ Value Column::value(size_t row) const {
   BULLION_ASSERT(row < size_, "row out of range");
   if (is_null(row)) return Value::null(type_);
   switch (type_.id()) {
-    case TypeId::kNull: return Value::null(type_);
-    case TypeId::kBoolean: return Value::boolean(data<uint8_t>()[row] != 0);
-    case TypeId::kInt8: return Value::int8(data<int8_t>()[row]);
-    case TypeId::kInt16: return Value::int16(data<int16_t>()[row]);
-    case TypeId::kInt32: return Value::int32(data<int32_t>()[row]);
-    case TypeId::kInt64: return Value::int64(data<int64_t>()[row]);
-    case TypeId::kFloat: return Value::float32(data<float>()[row]);
-    case TypeId::kDouble: return Value::float64(data<double>()[row]);
-    case TypeId::kDecimal: return Value::decimal(data<int128>()[row], type_.precision(), type_.scale());
-    case TypeId::kDate: return Value::date(data<int32_t>()[row]);
-    case TypeId::kTimestamp: return Value::timestamp(data<int64_t>()[row]);
-    case TypeId::kTimestampNtz: return Value::timestamp_ntz(data<int64_t>()[row]);
-    case TypeId::kString: return Value::string(strings()[row]);
-    case TypeId::kBinary: return Value::binary(strings()[row]);
+    case TypeId::kNull:
+      return Value::null(type_);
+    case TypeId::kBoolean:
+      return Value::boolean(data<uint8_t>()[row] != 0);
+    case TypeId::kInt8:
+      return Value::int8(data<int8_t>()[row]);
+    case TypeId::kInt16:
+      return Value::int16(data<int16_t>()[row]);
+    case TypeId::kInt32:
+      return Value::int32(data<int32_t>()[row]);
+    case TypeId::kInt64:
+      return Value::int64(data<int64_t>()[row]);
+    case TypeId::kFloat:
+      return Value::float32(data<float>()[row]);
+    case TypeId::kDouble:
+      return Value::float64(data<double>()[row]);
+    case TypeId::kDecimal:
+      return Value::decimal(data<int128>()[row], type_.precision(), type_.scale());
+    case TypeId::kDate:
+      return Value::date(data<int32_t>()[row]);
+    case TypeId::kTimestamp:
+      return Value::timestamp(data<int64_t>()[row]);
+    case TypeId::kTimestampNtz:
+      return Value::timestamp_ntz(data<int64_t>()[row]);
+    case TypeId::kString:
+      return Value::string(strings()[row]);
+    case TypeId::kBinary:
+      return Value::binary(strings()[row]);
     case TypeId::kStruct: {
       std::vector<Value> fields;
       for (const auto& c : children_) fields.push_back(c->value(row));
@@ -316,20 +337,40 @@ void Column::append_value(const Value& v) {
     return;
   }
   switch (type_.id()) {
-    case TypeId::kNull: append_null(); break;
-    case TypeId::kBoolean: append<uint8_t>(v.as_bool() ? 1 : 0); break;
-    case TypeId::kInt8: append<int8_t>(static_cast<int8_t>(v.as_int())); break;
-    case TypeId::kInt16: append<int16_t>(static_cast<int16_t>(v.as_int())); break;
+    case TypeId::kNull:
+      append_null();
+      break;
+    case TypeId::kBoolean:
+      append<uint8_t>(v.as_bool() ? 1 : 0);
+      break;
+    case TypeId::kInt8:
+      append<int8_t>(static_cast<int8_t>(v.as_int()));
+      break;
+    case TypeId::kInt16:
+      append<int16_t>(static_cast<int16_t>(v.as_int()));
+      break;
     case TypeId::kInt32:
-    case TypeId::kDate: append<int32_t>(static_cast<int32_t>(v.as_int())); break;
+    case TypeId::kDate:
+      append<int32_t>(static_cast<int32_t>(v.as_int()));
+      break;
     case TypeId::kInt64:
     case TypeId::kTimestamp:
-    case TypeId::kTimestampNtz: append<int64_t>(v.as_int()); break;
-    case TypeId::kFloat: append<float>(static_cast<float>(v.as_double())); break;
-    case TypeId::kDouble: append<double>(v.as_double()); break;
-    case TypeId::kDecimal: append<int128>(v.as_int128()); break;
+    case TypeId::kTimestampNtz:
+      append<int64_t>(v.as_int());
+      break;
+    case TypeId::kFloat:
+      append<float>(static_cast<float>(v.as_double()));
+      break;
+    case TypeId::kDouble:
+      append<double>(v.as_double());
+      break;
+    case TypeId::kDecimal:
+      append<int128>(v.as_int128());
+      break;
     case TypeId::kString:
-    case TypeId::kBinary: append_string(v.as_string()); break;
+    case TypeId::kBinary:
+      append_string(v.as_string());
+      break;
     case TypeId::kStruct: {
       BULLION_ASSERT(v.children().size() == children_.size(), "struct value arity");
       for (size_t i = 0; i < children_.size(); ++i) children_[i]->append_value(v.children()[i]);

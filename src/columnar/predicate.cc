@@ -7,15 +7,24 @@ namespace bullion {
 
 std::string_view compare_op_name(CompareOp op) {
   switch (op) {
-    case CompareOp::kEq: return "=";
-    case CompareOp::kNe: return "<>";
-    case CompareOp::kLt: return "<";
-    case CompareOp::kLe: return "<=";
-    case CompareOp::kGt: return ">";
-    case CompareOp::kGe: return ">=";
-    case CompareOp::kIsNull: return "IS NULL";
-    case CompareOp::kIsNotNull: return "IS NOT NULL";
-    case CompareOp::kIn: return "IN";
+    case CompareOp::kEq:
+      return "=";
+    case CompareOp::kNe:
+      return "<>";
+    case CompareOp::kLt:
+      return "<";
+    case CompareOp::kLe:
+      return "<=";
+    case CompareOp::kGt:
+      return ">";
+    case CompareOp::kGe:
+      return ">=";
+    case CompareOp::kIsNull:
+      return "IS NULL";
+    case CompareOp::kIsNotNull:
+      return "IS NOT NULL";
+    case CompareOp::kIn:
+      return "IN";
   }
   return "?";
 }
@@ -69,29 +78,38 @@ bool may_equal(const Value& v, const ColumnStats& s) {
 
 bool may_match(const ColumnPredicate& p, const ColumnStats& s) {
   switch (p.op) {
-    case CompareOp::kIsNull: return !(s.null_count && *s.null_count == 0);
-    case CompareOp::kIsNotNull: return !all_null(s);
+    case CompareOp::kIsNull:
+      return !(s.null_count && *s.null_count == 0);
+    case CompareOp::kIsNotNull:
+      return !all_null(s);
     case CompareOp::kIn:
       for (const Value& v : p.values)
         if (!v.is_null() && may_equal(v, s)) return true;
       return false;
-    default: break;
+    default:
+      break;
   }
   if (p.values.empty()) return true;
   const Value& v = p.values[0];
   if (v.is_null()) return false;  // comparison with NULL is never TRUE
   if (all_null(s)) return false;
   switch (p.op) {
-    case CompareOp::kEq: return may_equal(v, s);
+    case CompareOp::kEq:
+      return may_equal(v, s);
     case CompareOp::kNe:
       // Skippable when every non-NULL value equals v (NULL rows never satisfy <> either).
       return !(comparable(v, s.min) && comparable(v, s.max) && compare_values(*s.min, v) == 0 &&
                compare_values(*s.max, v) == 0);
-    case CompareOp::kLt: return !(comparable(v, s.min) && compare_values(*s.min, v) >= 0);
-    case CompareOp::kLe: return !(comparable(v, s.min) && compare_values(*s.min, v) > 0);
-    case CompareOp::kGt: return !(comparable(v, s.max) && compare_values(*s.max, v) <= 0);
-    case CompareOp::kGe: return !(comparable(v, s.max) && compare_values(*s.max, v) < 0);
-    default: return true;
+    case CompareOp::kLt:
+      return !(comparable(v, s.min) && compare_values(*s.min, v) >= 0);
+    case CompareOp::kLe:
+      return !(comparable(v, s.min) && compare_values(*s.min, v) > 0);
+    case CompareOp::kGt:
+      return !(comparable(v, s.max) && compare_values(*s.max, v) <= 0);
+    case CompareOp::kGe:
+      return !(comparable(v, s.max) && compare_values(*s.max, v) < 0);
+    default:
+      return true;
   }
 }
 

@@ -31,7 +31,8 @@ DataType DataType::struct_(std::vector<Field> fields) {
 
 DataType DataType::list(DataType element, bool contains_null) {
   DataType t(TypeId::kList);
-  t.children_ = std::make_shared<const std::vector<Field>>(std::vector<Field>{Field("element", std::move(element), contains_null)});
+  t.children_ = std::make_shared<const std::vector<Field>>(
+      std::vector<Field>{Field("element", std::move(element), contains_null)});
   return t;
 }
 
@@ -61,42 +62,63 @@ bool DataType::is_temporal() const {
 size_t DataType::value_width() const {
   switch (id_) {
     case TypeId::kBoolean:
-    case TypeId::kInt8: return 1;
-    case TypeId::kInt16: return 2;
+    case TypeId::kInt8:
+      return 1;
+    case TypeId::kInt16:
+      return 2;
     case TypeId::kInt32:
     case TypeId::kDate:
-    case TypeId::kFloat: return 4;
+    case TypeId::kFloat:
+      return 4;
     case TypeId::kInt64:
     case TypeId::kTimestamp:
     case TypeId::kTimestampNtz:
-    case TypeId::kDouble: return 8;
-    case TypeId::kDecimal: return 16;
+    case TypeId::kDouble:
+      return 8;
+    case TypeId::kDecimal:
+      return 16;
     case TypeId::kString:
-    case TypeId::kBinary: return sizeof(std::string_view);
+    case TypeId::kBinary:
+      return sizeof(std::string_view);
     case TypeId::kNull:
     case TypeId::kStruct:
     case TypeId::kList:
-    case TypeId::kMap: return 0;
+    case TypeId::kMap:
+      return 0;
   }
   return 0;
 }
 
 std::string DataType::to_string() const {
   switch (id_) {
-    case TypeId::kNull: return "NULL";
-    case TypeId::kBoolean: return "BOOLEAN";
-    case TypeId::kInt8: return "TINYINT";
-    case TypeId::kInt16: return "SMALLINT";
-    case TypeId::kInt32: return "INT";
-    case TypeId::kInt64: return "BIGINT";
-    case TypeId::kFloat: return "FLOAT";
-    case TypeId::kDouble: return "DOUBLE";
-    case TypeId::kDecimal: return "DECIMAL(" + std::to_string(precision_) + "," + std::to_string(scale_) + ")";
-    case TypeId::kDate: return "DATE";
-    case TypeId::kTimestamp: return "TIMESTAMP";
-    case TypeId::kTimestampNtz: return "TIMESTAMP_NTZ";
-    case TypeId::kString: return "STRING";
-    case TypeId::kBinary: return "BINARY";
+    case TypeId::kNull:
+      return "NULL";
+    case TypeId::kBoolean:
+      return "BOOLEAN";
+    case TypeId::kInt8:
+      return "TINYINT";
+    case TypeId::kInt16:
+      return "SMALLINT";
+    case TypeId::kInt32:
+      return "INT";
+    case TypeId::kInt64:
+      return "BIGINT";
+    case TypeId::kFloat:
+      return "FLOAT";
+    case TypeId::kDouble:
+      return "DOUBLE";
+    case TypeId::kDecimal:
+      return "DECIMAL(" + std::to_string(precision_) + "," + std::to_string(scale_) + ")";
+    case TypeId::kDate:
+      return "DATE";
+    case TypeId::kTimestamp:
+      return "TIMESTAMP";
+    case TypeId::kTimestampNtz:
+      return "TIMESTAMP_NTZ";
+    case TypeId::kString:
+      return "STRING";
+    case TypeId::kBinary:
+      return "BINARY";
     case TypeId::kStruct: {
       std::string s = "STRUCT<";
       for (size_t i = 0; i < children().size(); ++i) {
@@ -105,8 +127,10 @@ std::string DataType::to_string() const {
       }
       return s + ">";
     }
-    case TypeId::kList: return "ARRAY<" + child(0).type.to_string() + ">";
-    case TypeId::kMap: return "MAP<" + child(0).type.to_string() + ", " + child(1).type.to_string() + ">";
+    case TypeId::kList:
+      return "ARRAY<" + child(0).type.to_string() + ">";
+    case TypeId::kMap:
+      return "MAP<" + child(0).type.to_string() + ", " + child(1).type.to_string() + ">";
   }
   return "?";
 }

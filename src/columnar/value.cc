@@ -21,7 +21,6 @@ Value Value::null(DataType type) {
   return v;
 }
 
-
 Value Value::boolean(bool b) {
   Value out = make(DataType::boolean());
   out.is_null_ = false;
@@ -110,7 +109,8 @@ Value Value::nested(DataType type, std::vector<Value> children) {
 std::string format_decimal(int128 unscaled, int scale) {
   const bool negative = unscaled < 0;
   // Work in unsigned to handle the most negative value.
-  unsigned __int128 mag = negative ? static_cast<unsigned __int128>(-(unscaled + 1)) + 1 : static_cast<unsigned __int128>(unscaled);
+  unsigned __int128 mag =
+      negative ? static_cast<unsigned __int128>(-(unscaled + 1)) + 1 : static_cast<unsigned __int128>(unscaled);
   std::string digits;
   do {
     digits.push_back(static_cast<char>('0' + static_cast<int>(mag % 10)));
@@ -151,16 +151,24 @@ std::string render(const Value& v, bool sql) {
   if (v.is_null()) return sql ? "NULL" : "NULL";
   const DataType& t = v.type();
   switch (t.id()) {
-    case TypeId::kNull: return "NULL";
-    case TypeId::kBoolean: return v.as_bool() ? "true" : "false";
+    case TypeId::kNull:
+      return "NULL";
+    case TypeId::kBoolean:
+      return v.as_bool() ? "true" : "false";
     case TypeId::kInt8:
     case TypeId::kInt16:
     case TypeId::kInt32:
-    case TypeId::kInt64: return std::to_string(v.as_int());
-    case TypeId::kFloat: return format_float(static_cast<float>(v.as_double()));
-    case TypeId::kDouble: return format_double(v.as_double());
-    case TypeId::kDecimal: return format_decimal(v.as_int128(), t.scale());
-    case TypeId::kDate: return sql ? "DATE '" + format_date(static_cast<int32_t>(v.as_int())) + "'" : format_date(static_cast<int32_t>(v.as_int()));
+    case TypeId::kInt64:
+      return std::to_string(v.as_int());
+    case TypeId::kFloat:
+      return format_float(static_cast<float>(v.as_double()));
+    case TypeId::kDouble:
+      return format_double(v.as_double());
+    case TypeId::kDecimal:
+      return format_decimal(v.as_int128(), t.scale());
+    case TypeId::kDate:
+      return sql ? "DATE '" + format_date(static_cast<int32_t>(v.as_int())) + "'"
+                 : format_date(static_cast<int32_t>(v.as_int()));
     case TypeId::kTimestamp:
       return sql ? "TIMESTAMP '" + format_timestamp(v.as_int()) + "'" : format_timestamp(v.as_int());
     case TypeId::kTimestampNtz: {

@@ -32,8 +32,9 @@ class LocalRandomAccessFile final : public RandomAccessFile {
         throw Error::from_errno("cannot read", path_, errno);
       }
       if (r == 0)
-        throw Error::corrupt("unexpected end of file '" + path_ + "' reading " + std::to_string(n) + " bytes at offset " +
-                             std::to_string(offset) + " (file size " + std::to_string(size_) + ")");
+        throw Error::corrupt("unexpected end of file '" + path_ + "' reading " + std::to_string(n) +
+                             " bytes at offset " + std::to_string(offset) + " (file size " + std::to_string(size_) +
+                             ")");
       done += static_cast<size_t>(r);
     }
   }
@@ -81,8 +82,8 @@ std::string temp_name_for(const std::string& path) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   const std::string dir = parent_path(path);
   const std::string base = path.substr(dir.empty() ? 0 : dir.size() + 1);
-  const std::string name = "." + base + "." + std::to_string(::getpid()) + "." +
-                           std::to_string(counter.fetch_add(1)) + "." + std::to_string(rng() % 1000000) + ".tmp";
+  const std::string name = "." + base + "." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1)) +
+                           "." + std::to_string(rng() % 1000000) + ".tmp";
   return dir.empty() ? name : dir + "/" + name;
 }
 

@@ -84,12 +84,18 @@ std::optional<uint64_t> parse_byte_size(std::string_view text) {
     unit += static_cast<char>(std::tolower(static_cast<unsigned char>(text[pos])));
   }
   uint64_t mult = 1;
-  if (unit.empty() || unit == "b") mult = 1;
-  else if (unit == "k" || unit == "kb" || unit == "kib") mult = uint64_t{1} << 10;
-  else if (unit == "m" || unit == "mb" || unit == "mib") mult = uint64_t{1} << 20;
-  else if (unit == "g" || unit == "gb" || unit == "gib") mult = uint64_t{1} << 30;
-  else if (unit == "t" || unit == "tb" || unit == "tib") mult = uint64_t{1} << 40;
-  else return std::nullopt;
+  if (unit.empty() || unit == "b")
+    mult = 1;
+  else if (unit == "k" || unit == "kb" || unit == "kib")
+    mult = uint64_t{1} << 10;
+  else if (unit == "m" || unit == "mb" || unit == "mib")
+    mult = uint64_t{1} << 20;
+  else if (unit == "g" || unit == "gb" || unit == "gib")
+    mult = uint64_t{1} << 30;
+  else if (unit == "t" || unit == "tb" || unit == "tib")
+    mult = uint64_t{1} << 40;
+  else
+    return std::nullopt;
   if (value != 0 && value * mult / mult != value) return std::nullopt;
   return value * mult;
 }
@@ -103,8 +109,10 @@ std::string format_byte_size(uint64_t bytes) {
     ++u;
   }
   char buf[32];
-  if (u == 0) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  else std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[u]);
+  if (u == 0)
+    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+  else
+    std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[u]);
   return buf;
 }
 

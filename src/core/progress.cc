@@ -14,10 +14,14 @@ namespace {
 
 std::string human_count(double v) {
   char buf[32];
-  if (v >= 1e9) std::snprintf(buf, sizeof buf, "%.2fG", v / 1e9);
-  else if (v >= 1e6) std::snprintf(buf, sizeof buf, "%.2fM", v / 1e6);
-  else if (v >= 1e4) std::snprintf(buf, sizeof buf, "%.1fk", v / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.0f", v);
+  if (v >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.2fG", v / 1e9);
+  else if (v >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.2fM", v / 1e6);
+  else if (v >= 1e4)
+    std::snprintf(buf, sizeof buf, "%.1fk", v / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f", v);
   return buf;
 }
 
@@ -30,7 +34,10 @@ bool Progress::terminal_attached() {
 }
 
 Progress::Progress(std::string label, uint64_t total, std::string unit)
-    : label_(std::move(label)), total_(total), unit_(std::move(unit)), enabled_(terminal_attached()),
+    : label_(std::move(label)),
+      total_(total),
+      unit_(std::move(unit)),
+      enabled_(terminal_attached()),
       start_micros_(now_micros()) {}
 
 Progress::~Progress() {

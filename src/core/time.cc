@@ -68,8 +68,10 @@ std::string format_timestamp(int64_t micros) {
                         static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
                         static_cast<long long>(secs % 60));
   if (frac != 0) {
-    if (frac % 1000 == 0) n += std::snprintf(buf + n, sizeof buf - n, ".%03lld", static_cast<long long>(frac / 1000));
-    else n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(frac));
+    if (frac % 1000 == 0)
+      n += std::snprintf(buf + n, sizeof buf - n, ".%03lld", static_cast<long long>(frac / 1000));
+    else
+      n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(frac));
   }
   std::snprintf(buf + n, sizeof buf - n, "Z");
   return buf;

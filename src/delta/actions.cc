@@ -104,8 +104,10 @@ class ActionParser {
     for (auto [k, v] : m) {
       std::string_view s;
       if (v.is_null()) continue;
-      if (v.get(s) == simdjson::SUCCESS) out.emplace(std::string(k), std::string(s));
-      else out.emplace(std::string(k), simdjson::minify(v));
+      if (v.get(s) == simdjson::SUCCESS)
+        out.emplace(std::string(k), std::string(s));
+      else
+        out.emplace(std::string(k), simdjson::minify(v));
     }
     return out;
   }
@@ -118,9 +120,12 @@ class ActionParser {
     if (e.get(m) != simdjson::SUCCESS) fail(std::string("field '") + key + "' is not an object");
     for (auto [k, v] : m) {
       std::string_view s;
-      if (v.is_null()) out.emplace(std::string(k), std::nullopt);
-      else if (v.get(s) == simdjson::SUCCESS) out.emplace(std::string(k), std::string(s));
-      else out.emplace(std::string(k), simdjson::minify(v));
+      if (v.is_null())
+        out.emplace(std::string(k), std::nullopt);
+      else if (v.get(s) == simdjson::SUCCESS)
+        out.emplace(std::string(k), std::string(s));
+      else
+        out.emplace(std::string(k), simdjson::minify(v));
     }
     return out;
   }

@@ -11,8 +11,10 @@ TableLocation resolve_table(const std::string& lakehouse_root, const std::string
   if (name.find('/') != std::string::npos) return {name, name};
   std::vector<std::string> parts(1);
   for (char c : name) {
-    if (c == '.') parts.emplace_back();
-    else parts.back().push_back(c);
+    if (c == '.')
+      parts.emplace_back();
+    else
+      parts.back().push_back(c);
   }
   auto valid = [](const std::string& p) {
     if (p.empty()) return false;

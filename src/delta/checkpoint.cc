@@ -1,14 +1,14 @@
 // Classic Parquet checkpoints: reading (single, multi-part, v2 sidecars) and
 // writing (single file + _last_checkpoint).
-#include <nlohmann/json.hpp>
+#include "bullion/delta/checkpoint.h"
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "bullion/core/error.h"
 #include "bullion/core/log.h"
 #include "bullion/core/time.h"
-#include "bullion/delta/checkpoint.h"
 #include "bullion/delta/log.h"
 #include "bullion/delta/maintenance.h"
 #include "bullion/formats/parquet/reader.h"
@@ -104,20 +104,25 @@ std::optional<DeletionVectorDescriptor> dv_of(const Value& v, const DataType& t)
 ordered_json value_json(const Value& v) {
   if (v.is_null()) return nullptr;
   switch (v.type().id()) {
-    case TypeId::kBoolean: return v.as_bool();
+    case TypeId::kBoolean:
+      return v.as_bool();
     case TypeId::kInt8:
     case TypeId::kInt16:
     case TypeId::kInt32:
-    case TypeId::kInt64: return v.as_int();
+    case TypeId::kInt64:
+      return v.as_int();
     case TypeId::kFloat:
-    case TypeId::kDouble: return std::isfinite(v.as_double()) ? ordered_json(v.as_double()) : ordered_json(nullptr);
-    case TypeId::kDecimal: return ordered_json::parse(v.to_display());
+    case TypeId::kDouble:
+      return std::isfinite(v.as_double()) ? ordered_json(v.as_double()) : ordered_json(nullptr);
+    case TypeId::kDecimal:
+      return ordered_json::parse(v.to_display());
     case TypeId::kStruct: {
       ordered_json o = ordered_json::object();
       for (size_t i = 0; i < v.children().size(); ++i) o[v.type().children()[i].name] = value_json(v.children()[i]);
       return o;
     }
-    default: return v.to_display();
+    default:
+      return v.to_display();
   }
 }
 
@@ -212,8 +217,8 @@ CommitActions read_parquet_actions(FileSystem& fs, const std::string& path) {
     if (domain && domain->is_valid(r)) {
       const Value v = domain->value(r);
       const DataType& t = domain->type();
-      out.domains.push_back(
-          {str(v, t, "domain").value_or(""), str(v, t, "configuration").value_or(""), flag(v, t, "removed").value_or(false)});
+      out.domains.push_back({str(v, t, "domain").value_or(""), str(v, t, "configuration").value_or(""),
+                             flag(v, t, "removed").value_or(false)});
     }
     if (sidecar && sidecar->is_valid(r)) {
       const Value v = sidecar->value(r);
@@ -238,27 +243,29 @@ SchemaPtr checkpoint_schema() {
   static const SchemaPtr schema = [] {
     const DataType txn = DataType::struct_({Field("appId", DataType::string()), Field("version", DataType::int64()),
                                             Field("lastUpdated", DataType::int64())});
-    const DataType add = DataType::struct_(
-        {Field("path", DataType::string()), Field("partitionValues", string_map_type()), Field("size", DataType::int64()),
-         Field("modificationTime", DataType::int64()), Field("dataChange", DataType::boolean()),
-         Field("stats", DataType::string()), Field("tags", string_map_type())});
-    const DataType remove = DataType::struct_(
-        {Field("path", DataType::string()), Field("deletionTimestamp", DataType::int64()),
-         Field("dataChange", DataType::boolean()), Field("extendedFileMetadata", DataType::boolean()),
-         Field("partitionValues", string_map_type()), Field("size", DataType::int64())});
-    const DataType format = DataType::struct_({Field("provider", DataType::string()), Field("options", string_map_type())});
+    const DataType add =
+        DataType::struct_({Field("path", DataType::string()), Field("partitionValues", string_map_type()),
+                           Field("size", DataType::int64()), Field("modificationTime", DataType::int64()),
+                           Field("dataChange", DataType::boolean()), Field("stats", DataType::string()),
+                           Field("tags", string_map_type())});
+    const DataType remove =
+        DataType::struct_({Field("path", DataType::string()), Field("deletionTimestamp", DataType::int64()),
+                           Field("dataChange", DataType::boolean()), Field("extendedFileMetadata", DataType::boolean()),
+                           Field("partitionValues", string_map_type()), Field("size", DataType::int64())});
+    const DataType format =
+        DataType::struct_({Field("provider", DataType::string()), Field("options", string_map_type())});
     const DataType metadata = DataType::struct_(
         {Field("id", DataType::string()), Field("name", DataType::string()), Field("description", DataType::string()),
          Field("format", format), Field("schemaString", DataType::string()),
          Field("partitionColumns", DataType::list(DataType::string())), Field("configuration", string_map_type()),
          Field("createdTime", DataType::int64())});
-    const DataType protocol = DataType::struct_(
-        {Field("minReaderVersion", DataType::int32()), Field("minWriterVersion", DataType::int32()),
-         Field("readerFeatures", DataType::list(DataType::string())),
-         Field("writerFeatures", DataType::list(DataType::string()))});
-    const DataType domain = DataType::struct_({Field("domain", DataType::string()),
-                                               Field("configuration", DataType::string()),
-                                               Field("removed", DataType::boolean())});
+    const DataType protocol =
+        DataType::struct_({Field("minReaderVersion", DataType::int32()), Field("minWriterVersion", DataType::int32()),
+                           Field("readerFeatures", DataType::list(DataType::string())),
+                           Field("writerFeatures", DataType::list(DataType::string()))});
+    const DataType domain =
+        DataType::struct_({Field("domain", DataType::string()), Field("configuration", DataType::string()),
+                           Field("removed", DataType::boolean())});
     return std::make_shared<Schema>(std::vector<Field>{Field("txn", txn), Field("add", add), Field("remove", remove),
                                                        Field("metaData", metadata), Field("protocol", protocol),
                                                        Field("domainMetadata", domain)});
@@ -284,7 +291,9 @@ Value partition_value_map(const PartitionValues& pv) {
   return Value::nested(string_map_type(), std::move(items));
 }
 
-Value opt_string(const std::optional<std::string>& s) { return s ? Value::string(*s) : Value::null(DataType::string()); }
+Value opt_string(const std::optional<std::string>& s) {
+  return s ? Value::string(*s) : Value::null(DataType::string());
+}
 Value opt_int(const std::optional<int64_t>& i) { return i ? Value::int64(*i) : Value::null(DataType::int64()); }
 
 Value string_list_value(const std::optional<std::vector<std::string>>& l) {
@@ -326,7 +335,8 @@ void write_checkpoint(const DeltaTable& table, const Snapshot& snapshot) {
                                  string_list_value(p.reader_features), string_list_value(p.writer_features)}));
   const Metadata& m = snapshot.metadata();
   row(3, Value::nested(meta_t, {Value::string(m.id), opt_string(m.name), opt_string(m.description),
-                                Value::nested(meta_t.child(3).type, {Value::string(m.format_provider), map_value(m.format_options)}),
+                                Value::nested(meta_t.child(3).type,
+                                              {Value::string(m.format_provider), map_value(m.format_options)}),
                                 Value::string(m.schema_string), string_list_value(m.partition_columns),
                                 map_value(m.configuration), opt_int(m.created_time)}));
   for (const auto& [app, t] : snapshot.txns())
@@ -348,12 +358,12 @@ void write_checkpoint(const DeltaTable& table, const Snapshot& snapshot) {
   const int64_t expire_before = now_micros() / 1000 - retention;
   for (const RemoveFile& r : snapshot.tombstones()) {
     if (r.deletion_timestamp.value_or(0) < expire_before) continue;
-    row(2, Value::nested(remove_t, {Value::string(r.path), opt_int(r.deletion_timestamp), Value::boolean(r.data_change),
-                                    r.extended_file_metadata ? Value::boolean(*r.extended_file_metadata)
-                                                             : Value::null(DataType::boolean()),
-                                    r.partition_values ? partition_value_map(*r.partition_values)
-                                                       : Value::null(string_map_type()),
-                                    opt_int(r.size)}));
+    row(2, Value::nested(
+               remove_t,
+               {Value::string(r.path), opt_int(r.deletion_timestamp), Value::boolean(r.data_change),
+                r.extended_file_metadata ? Value::boolean(*r.extended_file_metadata) : Value::null(DataType::boolean()),
+                r.partition_values ? partition_value_map(*r.partition_values) : Value::null(string_map_type()),
+                opt_int(r.size)}));
   }
   batch.sync_num_rows();
   char name[64];

@@ -4,8 +4,8 @@
 
 #include <array>
 #include <cstring>
-#include <vector>
 #include <roaring/roaring64map.hh>
+#include <vector>
 
 #include "bullion/core/error.h"
 #include "bullion/delta/partition_values.h"
@@ -16,8 +16,7 @@ namespace {
 
 constexpr uint32_t kBitmapMagic = 1681511377;
 
-constexpr char kZ85Alphabet[] =
-    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+constexpr char kZ85Alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
 uint32_t read_be32(const unsigned char* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
@@ -63,7 +62,8 @@ std::vector<uint64_t> decode_bitmap(std::string_view bytes, const std::string& w
 }  // namespace
 
 std::string z85_decode(std::string_view text) {
-  if (text.size() % 5 != 0) throw Error::corrupt("Z85 text of length " + std::to_string(text.size()) + " is not a multiple of 5");
+  if (text.size() % 5 != 0)
+    throw Error::corrupt("Z85 text of length " + std::to_string(text.size()) + " is not a multiple of 5");
   static const auto table = [] {
     std::array<int, 256> t;
     t.fill(-1);

@@ -100,7 +100,7 @@ std::optional<LogFile> classify_log_file(const std::string& name) {
 
 void check_readable(const Protocol& protocol, const std::string& table_path) {
   static const std::set<std::string, std::less<>> kSupported = {
-      "deletionVectors", "columnMapping",        "timestampNtz", "v2Checkpoint",
+      "deletionVectors", "columnMapping",        "timestampNtz",       "v2Checkpoint",
       "typeWidening",    "typeWidening-preview", "vacuumProtocolCheck"};
   std::string missing;
   if (protocol.min_reader_version >= 3)
@@ -112,8 +112,9 @@ void check_readable(const Protocol& protocol, const std::string& table_path) {
                                  (missing.empty() ? "" : " (unsupported reader features: " + missing + ")"),
                              "read the table with an engine that supports it");
   if (!missing.empty())
-    throw Error::unsupported("Delta table '" + table_path + "' uses reader feature(s) bullion does not support: " + missing,
-                             "read the table with an engine that supports them");
+    throw Error::unsupported(
+        "Delta table '" + table_path + "' uses reader feature(s) bullion does not support: " + missing,
+        "read the table with an engine that supports them");
 }
 
 // ---------------------------------------------------------------------------
@@ -126,9 +127,7 @@ std::optional<int64_t> Snapshot::txn_version(const std::string& app_id) const {
   return it->second.version;
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 std::string canonical_file_path(const std::string& log_path, const std::string& table_path) {
   std::string p = percent_decode(log_path);
@@ -171,8 +170,10 @@ struct ReplayState {
     if (actions.metadata) metadata = std::move(actions.metadata);
     for (Txn& t : actions.txns) txns[t.app_id] = std::move(t);
     for (DomainMetadata& d : actions.domains) {
-      if (d.removed) domains.erase(d.domain);
-      else domains[d.domain] = std::move(d);
+      if (d.removed)
+        domains.erase(d.domain);
+      else
+        domains[d.domain] = std::move(d);
     }
     for (const FileAction& a : actions.order) {
       if (a.is_add) {
@@ -214,7 +215,8 @@ std::vector<Value> Snapshot::partition_values(const AddFile& file) const {
     const std::string& physical = physical_names_[*idx];
     const auto it = file.partition_values.find(physical);
     if (it == file.partition_values.end())
-      throw Error::corrupt("Delta table '" + table_path_ + "': file '" + file.path + "' lacks partition column '" + col + "'");
+      throw Error::corrupt("Delta table '" + table_path_ + "': file '" + file.path + "' lacks partition column '" +
+                           col + "'");
     out.push_back(parse_partition_value(it->second, schema_->field(*idx).type, col));
   }
   return out;
@@ -239,10 +241,14 @@ std::optional<Value> stat_value(simdjson::dom::element e, const DataType& type) 
       int64_t v;
       if (e.get(v) != simdjson::SUCCESS) return std::nullopt;
       switch (type.id()) {
-        case TypeId::kInt8: return Value::int8(static_cast<int8_t>(v));
-        case TypeId::kInt16: return Value::int16(static_cast<int16_t>(v));
-        case TypeId::kInt32: return Value::int32(static_cast<int32_t>(v));
-        default: return Value::int64(v);
+        case TypeId::kInt8:
+          return Value::int8(static_cast<int8_t>(v));
+        case TypeId::kInt16:
+          return Value::int16(static_cast<int16_t>(v));
+        case TypeId::kInt32:
+          return Value::int32(static_cast<int32_t>(v));
+        default:
+          return Value::int64(v);
       }
     }
     case TypeId::kFloat:
@@ -280,7 +286,8 @@ std::optional<Value> stat_value(simdjson::dom::element e, const DataType& type) 
         return std::nullopt;
       }
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -417,7 +424,8 @@ std::vector<Checkpoint> complete_checkpoints(const std::vector<LogFile>& listing
   std::vector<Checkpoint> out;
   std::map<std::pair<int64_t, int>, std::vector<const LogFile*>> multi;
   for (const LogFile& f : listing) {
-    if (f.kind == LogFile::Kind::kCheckpoint || f.kind == LogFile::Kind::kV2Checkpoint) out.push_back({f.version, {&f}});
+    if (f.kind == LogFile::Kind::kCheckpoint || f.kind == LogFile::Kind::kV2Checkpoint)
+      out.push_back({f.version, {&f}});
     if (f.kind == LogFile::Kind::kMultiPartCheckpoint) multi[{f.version, f.parts}].push_back(&f);
   }
   for (auto& [key, files] : multi) {
@@ -432,9 +440,12 @@ std::vector<Checkpoint> complete_checkpoints(const std::vector<LogFile>& listing
     if (a.version != b.version) return a.version > b.version;
     const auto rank = [](const Checkpoint& c) {
       switch (c.files.front()->kind) {
-        case LogFile::Kind::kV2Checkpoint: return 0;
-        case LogFile::Kind::kCheckpoint: return 1;
-        default: return 2;
+        case LogFile::Kind::kV2Checkpoint:
+          return 0;
+        case LogFile::Kind::kCheckpoint:
+          return 1;
+        default:
+          return 2;
       }
     };
     return rank(a) < rank(b);
@@ -466,7 +477,8 @@ Snapshot DeltaTable::latest() const {
   const auto listing = list_log();
   int64_t latest = -1;
   for (const LogFile& f : listing)
-    if (f.kind != LogFile::Kind::kChecksum && f.kind != LogFile::Kind::kCompaction) latest = std::max(latest, f.version);
+    if (f.kind != LogFile::Kind::kChecksum && f.kind != LogFile::Kind::kCompaction)
+      latest = std::max(latest, f.version);
   if (latest < 0) throw Error::not_found("no Delta table at '" + path_ + "' (no commits in _delta_log/)");
   return build(listing, latest);
 }
@@ -475,7 +487,8 @@ Snapshot DeltaTable::at_version(int64_t version) const {
   const auto listing = list_log();
   int64_t latest = -1;
   for (const LogFile& f : listing)
-    if (f.kind != LogFile::Kind::kChecksum && f.kind != LogFile::Kind::kCompaction) latest = std::max(latest, f.version);
+    if (f.kind != LogFile::Kind::kChecksum && f.kind != LogFile::Kind::kCompaction)
+      latest = std::max(latest, f.version);
   if (version < 0 || version > latest)
     throw Error::not_found("version " + std::to_string(version) + " of Delta table '" + path_ +
                                "' does not exist (latest is " + std::to_string(latest) + ")",
@@ -511,9 +524,8 @@ CommitActions load_checkpoint(FileSystem& fs, const std::string& log_dir, const 
   all.sidecars.clear();
   for (const Sidecar& s : sidecars) {
     const std::string decoded = percent_decode(s.path);
-    const std::string path = decoded.find('/') == std::string::npos || decoded[0] != '/'
-                                 ? log_dir + "/_sidecars/" + decoded
-                                 : decoded;
+    const std::string path =
+        decoded.find('/') == std::string::npos || decoded[0] != '/' ? log_dir + "/_sidecars/" + decoded : decoded;
     merge(read_parquet_actions(fs, path));
   }
   return all;
@@ -564,9 +576,9 @@ Snapshot DeltaTable::build(const std::vector<LogFile>& listing, int64_t version)
                                      "' cannot be reconstructed: its early commits were cleaned up and no checkpoint "
                                      "at or before it remains",
                                  "time travel only to versions the log still covers ('bullion table history')");
-        throw Error::corrupt("Delta log of '" + path_ + "' is missing commit " + commit_file_name(v) +
-                                 " (versions are not contiguous)",
-                             "the log was damaged; restore the missing commit file");
+        throw Error::corrupt(
+            "Delta log of '" + path_ + "' is missing commit " + commit_file_name(v) + " (versions are not contiguous)",
+            "the log was damaged; restore the missing commit file");
       }
     }
   }
@@ -588,16 +600,19 @@ Snapshot DeltaTable::build(const std::vector<LogFile>& listing, int64_t version)
   s.version_ = version;
   s.protocol_ = std::move(*state.protocol);
   s.metadata_ = std::move(*state.metadata);
-  s.schema_ = std::make_shared<Schema>(s.metadata_.schema_string.empty() ? Schema()
-                                                                         : parse_schema_json(s.metadata_.schema_string));
+  s.schema_ = std::make_shared<Schema>(
+      s.metadata_.schema_string.empty() ? Schema() : parse_schema_json(s.metadata_.schema_string));
   if (const std::string* mode = s.metadata_.config("delta.columnMapping.mode")) {
-    if (*mode == "name") s.mapping_mode_ = ColumnMappingMode::kName;
-    else if (*mode == "id") s.mapping_mode_ = ColumnMappingMode::kId;
+    if (*mode == "name")
+      s.mapping_mode_ = ColumnMappingMode::kName;
+    else if (*mode == "id")
+      s.mapping_mode_ = ColumnMappingMode::kId;
     else if (*mode != "none")
       throw Error::unsupported("Delta table '" + path_ + "' uses column mapping mode '" + *mode + "'");
   }
   for (const Field& f : s.schema_->fields()) {
-    const std::string* physical = s.mapping_mode_ != ColumnMappingMode::kNone ? f.metadata_value("delta.columnMapping.physicalName") : nullptr;
+    const std::string* physical =
+        s.mapping_mode_ != ColumnMappingMode::kNone ? f.metadata_value("delta.columnMapping.physicalName") : nullptr;
     s.physical_names_.push_back(physical ? *physical : f.name);
   }
   for (const std::string& col : s.metadata_.partition_columns)
@@ -609,7 +624,8 @@ Snapshot DeltaTable::build(const std::vector<LogFile>& listing, int64_t version)
   std::sort(files.begin(), files.end(), [](const AddFile& a, const AddFile& b) { return a.path < b.path; });
   std::vector<RemoveFile> tombstones;
   for (auto& [key, rm] : state.tombstones) tombstones.push_back(std::move(rm));
-  std::sort(tombstones.begin(), tombstones.end(), [](const RemoveFile& a, const RemoveFile& b) { return a.path < b.path; });
+  std::sort(tombstones.begin(), tombstones.end(),
+            [](const RemoveFile& a, const RemoveFile& b) { return a.path < b.path; });
   s.files_ = std::make_shared<const std::vector<AddFile>>(std::move(files));
   s.tombstones_ = std::make_shared<const std::vector<RemoveFile>>(std::move(tombstones));
   s.txns_ = std::move(state.txns);
@@ -619,7 +635,8 @@ Snapshot DeltaTable::build(const std::vector<LogFile>& listing, int64_t version)
   if (const auto it = commits.find(version); it != commits.end()) {
     const std::string file = log_path() + "/" + it->second->name;
     const auto info = first_commit_info(*fs_, file);
-    s.timestamp_ms_ = info && info->in_commit_timestamp ? *info->in_commit_timestamp : fs_->stat(file).mtime_micros / 1000;
+    s.timestamp_ms_ =
+        info && info->in_commit_timestamp ? *info->in_commit_timestamp : fs_->stat(file).mtime_micros / 1000;
   } else {
     for (const LogFile& f : listing)
       if (f.version == version) s.timestamp_ms_ = fs_->stat(log_path() + "/" + f.name).mtime_micros / 1000;
@@ -686,9 +703,10 @@ Snapshot DeltaTable::at_timestamp(int64_t timestamp_ms) const {
   const auto times = commit_times(listing);
   if (times.empty()) throw Error::not_found("Delta table '" + path_ + "' has no commit files to time-travel over");
   if (timestamp_ms < times.front().timestamp_ms)
-    throw Error::not_found("timestamp " + format_timestamp(timestamp_ms * 1000) + " is before the earliest available version " +
-                               std::to_string(times.front().version) + " of '" + path_ + "' (committed " +
-                               format_timestamp(times.front().timestamp_ms * 1000) + ")",
+    throw Error::not_found("timestamp " + format_timestamp(timestamp_ms * 1000) +
+                               " is before the earliest available version " + std::to_string(times.front().version) +
+                               " of '" + path_ + "' (committed " + format_timestamp(times.front().timestamp_ms * 1000) +
+                               ")",
                            "use a later timestamp, or --version");
   if (timestamp_ms > times.back().timestamp_ms)
     throw Error::not_found("timestamp " + format_timestamp(timestamp_ms * 1000) + " is after the latest version " +

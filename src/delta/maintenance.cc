@@ -41,13 +41,20 @@ int64_t parse_interval_ms(const std::string& text) {
     std::string unit = words[i + 1];
     if (unit.size() > 1 && unit.back() == 's') unit.pop_back();
     int64_t ms;
-    if (unit == "week") ms = 7LL * 24 * 3600 * 1000;
-    else if (unit == "day") ms = 24LL * 3600 * 1000;
-    else if (unit == "hour") ms = 3600LL * 1000;
-    else if (unit == "minute") ms = 60LL * 1000;
-    else if (unit == "second") ms = 1000;
-    else if (unit == "millisecond") ms = 1;
-    else throw bad();
+    if (unit == "week")
+      ms = 7LL * 24 * 3600 * 1000;
+    else if (unit == "day")
+      ms = 24LL * 3600 * 1000;
+    else if (unit == "hour")
+      ms = 3600LL * 1000;
+    else if (unit == "minute")
+      ms = 60LL * 1000;
+    else if (unit == "second")
+      ms = 1000;
+    else if (unit == "millisecond")
+      ms = 1;
+    else
+      throw bad();
     total += n * ms;
   }
   return total;
@@ -158,7 +165,8 @@ VacuumResult vacuum(const DeltaTable& table, const VacuumOptions& options) {
   return result;
 }
 
-LogCleanupResult cleanup_log(const DeltaTable& table, std::optional<int64_t> retention_ms, std::optional<int64_t> now_ms) {
+LogCleanupResult cleanup_log(const DeltaTable& table, std::optional<int64_t> retention_ms,
+                             std::optional<int64_t> now_ms) {
   const Snapshot latest = table.latest();
   int64_t retention = kDefaultLogRetentionMs;
   if (const std::string* prop = latest.metadata().config("delta.logRetentionDuration"))

@@ -75,8 +75,10 @@ Value parse_partition_value(const std::optional<std::string>& text, const DataTy
   if (!text || text->empty()) return Value::null(type);
   const std::string& s = *text;
   switch (type.id()) {
-    case TypeId::kString: return Value::string(s);
-    case TypeId::kBinary: return Value::binary(s);
+    case TypeId::kString:
+      return Value::string(s);
+    case TypeId::kBinary:
+      return Value::binary(s);
     case TypeId::kBoolean:
       if (s == "true" || s == "TRUE" || s == "True") return Value::boolean(true);
       if (s == "false" || s == "FALSE" || s == "False") return Value::boolean(false);
@@ -141,7 +143,8 @@ Value parse_partition_value(const std::optional<std::string>& text, const DataTy
 std::optional<std::string> format_partition_value(const Value& value) {
   if (value.is_null()) return std::nullopt;
   switch (value.type().id()) {
-    case TypeId::kTimestamp: return format_timestamp(value.as_int());
+    case TypeId::kTimestamp:
+      return format_timestamp(value.as_int());
     case TypeId::kTimestampNtz: {
       // yyyy-MM-dd HH:mm:ss[.ffffff]
       std::string s = format_timestamp(value.as_int());
@@ -149,7 +152,8 @@ std::optional<std::string> format_partition_value(const Value& value) {
       s[10] = ' ';
       return s;
     }
-    default: return value.to_display();
+    default:
+      return value.to_display();
   }
 }
 
@@ -200,8 +204,8 @@ std::string hive_partition_dir(std::string_view column, const std::optional<std:
     static constexpr char kHex[] = "0123456789ABCDEF";
     std::string out;
     for (unsigned char c : s) {
-      const bool special = c < 0x20 || c == 0x7F || std::string_view("\"#%'*/:=?\\{[]^").find(static_cast<char>(c)) !=
-                                                        std::string_view::npos;
+      const bool special = c < 0x20 || c == 0x7F ||
+                           std::string_view("\"#%'*/:=?\\{[]^").find(static_cast<char>(c)) != std::string_view::npos;
       if (special) {
         out.push_back('%');
         out.push_back(kHex[c >> 4]);

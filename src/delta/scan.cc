@@ -69,7 +69,8 @@ ColumnPtr widen_integer(const Column& c, const DataType& to) {
     case TypeId::kFloat:
       if (to.id() == TypeId::kDouble) return widen<float, double>(c, to);
       break;
-    default: break;
+    default:
+      break;
   }
   return nullptr;
 }
@@ -85,7 +86,8 @@ ColumnPtr relabel(const Column& c, const DataType& to) {
 
 }  // namespace
 
-ColumnPtr conform_column(const ColumnPtr& column, const Field& target, ColumnMappingMode mode, const std::string& where) {
+ColumnPtr conform_column(const ColumnPtr& column, const Field& target, ColumnMappingMode mode,
+                         const std::string& where) {
   const DataType& from = column->type();
   const DataType& to = target.type;
   if (from == to) return column;
@@ -107,7 +109,8 @@ ColumnPtr conform_column(const ColumnPtr& column, const Field& target, ColumnMap
     if (column->may_have_nulls()) std::memcpy(out->mutable_validity(), column->validity(), column->size());
     return out;
   }
-  if ((to.id() == TypeId::kList && from.id() == TypeId::kList) || (to.id() == TypeId::kMap && from.id() == TypeId::kMap)) {
+  if ((to.id() == TypeId::kList && from.id() == TypeId::kList) ||
+      (to.id() == TypeId::kMap && from.id() == TypeId::kMap)) {
     auto out = Column::make(to);
     for (size_t i = 0; i < to.children().size(); ++i)
       out->set_child(i, conform_column(column->child_ptr(i), to.child(i), mode, where));
@@ -136,11 +139,21 @@ ColumnPtr conform_column(const ColumnPtr& column, const Field& target, ColumnMap
     for (size_t i = 0; i < column->size(); ++i) {
       int128 v;
       switch (from.id()) {
-        case TypeId::kDecimal: v = column->data<int128>()[i]; break;
-        case TypeId::kInt8: v = column->data<int8_t>()[i]; break;
-        case TypeId::kInt16: v = column->data<int16_t>()[i]; break;
-        case TypeId::kInt32: v = column->data<int32_t>()[i]; break;
-        default: v = column->data<int64_t>()[i]; break;
+        case TypeId::kDecimal:
+          v = column->data<int128>()[i];
+          break;
+        case TypeId::kInt8:
+          v = column->data<int8_t>()[i];
+          break;
+        case TypeId::kInt16:
+          v = column->data<int16_t>()[i];
+          break;
+        case TypeId::kInt32:
+          v = column->data<int32_t>()[i];
+          break;
+        default:
+          v = column->data<int64_t>()[i];
+          break;
       }
       dst[i] = v * factor;
     }
@@ -217,7 +230,8 @@ void DeltaScan::read_file(size_t i, const std::function<void(Batch&&)>& emit) co
     read_names.push_back(file_schema.field(*idx).name);
   }
   std::vector<uint64_t> deleted;
-  if (add.deletion_vector) deleted = load_deletion_vector(FileSystem::local(), snapshot_.table_path(), *add.deletion_vector);
+  if (add.deletion_vector)
+    deleted = load_deletion_vector(FileSystem::local(), snapshot_.table_path(), *add.deletion_vector);
 
   parquet::ScanOptions scan_options;
   scan_options.columns = read_names;

@@ -73,7 +73,8 @@ DataType parse_type(const json& t) {
   }
   if (kind == "map") {
     if (!t.contains("keyType") || !t.contains("valueType")) bad_schema("map type lacks keyType or valueType");
-    return DataType::map(parse_type(t.at("keyType")), parse_type(t.at("valueType")), t.value("valueContainsNull", true));
+    return DataType::map(parse_type(t.at("keyType")), parse_type(t.at("valueType")),
+                         t.value("valueContainsNull", true));
   }
   bad_schema("unknown nested type '" + kind + "'");
 }
@@ -96,15 +97,19 @@ json fields_to_json(const std::vector<Field>& fields) {
 
 json type_to_json(const DataType& type) {
   switch (type.id()) {
-    case TypeId::kStruct: return {{"type", "struct"}, {"fields", fields_to_json(type.children())}};
+    case TypeId::kStruct:
+      return {{"type", "struct"}, {"fields", fields_to_json(type.children())}};
     case TypeId::kList:
-      return {{"type", "array"}, {"elementType", type_to_json(type.child(0).type)}, {"containsNull", type.child(0).nullable}};
+      return {{"type", "array"},
+              {"elementType", type_to_json(type.child(0).type)},
+              {"containsNull", type.child(0).nullable}};
     case TypeId::kMap:
       return {{"type", "map"},
               {"keyType", type_to_json(type.child(0).type)},
               {"valueType", type_to_json(type.child(1).type)},
               {"valueContainsNull", type.child(1).nullable}};
-    default: return spark_type_name(type);
+    default:
+      return spark_type_name(type);
   }
 }
 
@@ -123,21 +128,36 @@ std::string schema_to_json(const Schema& schema) {
 
 std::string spark_type_name(const DataType& type) {
   switch (type.id()) {
-    case TypeId::kBoolean: return "boolean";
-    case TypeId::kInt8: return "byte";
-    case TypeId::kInt16: return "short";
-    case TypeId::kInt32: return "integer";
-    case TypeId::kInt64: return "long";
-    case TypeId::kFloat: return "float";
-    case TypeId::kDouble: return "double";
-    case TypeId::kString: return "string";
-    case TypeId::kBinary: return "binary";
-    case TypeId::kDate: return "date";
-    case TypeId::kTimestamp: return "timestamp";
-    case TypeId::kTimestampNtz: return "timestamp_ntz";
-    case TypeId::kDecimal: return "decimal(" + std::to_string(type.precision()) + "," + std::to_string(type.scale()) + ")";
-    case TypeId::kNull: return "void";
-    default: return type_to_json(type).dump();
+    case TypeId::kBoolean:
+      return "boolean";
+    case TypeId::kInt8:
+      return "byte";
+    case TypeId::kInt16:
+      return "short";
+    case TypeId::kInt32:
+      return "integer";
+    case TypeId::kInt64:
+      return "long";
+    case TypeId::kFloat:
+      return "float";
+    case TypeId::kDouble:
+      return "double";
+    case TypeId::kString:
+      return "string";
+    case TypeId::kBinary:
+      return "binary";
+    case TypeId::kDate:
+      return "date";
+    case TypeId::kTimestamp:
+      return "timestamp";
+    case TypeId::kTimestampNtz:
+      return "timestamp_ntz";
+    case TypeId::kDecimal:
+      return "decimal(" + std::to_string(type.precision()) + "," + std::to_string(type.scale()) + ")";
+    case TypeId::kNull:
+      return "void";
+    default:
+      return type_to_json(type).dump();
   }
 }
 

@@ -1,17 +1,16 @@
 #include "bullion/delta/transaction.h"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <thread>
 
 #include "bullion/core/error.h"
 #include "bullion/core/log.h"
-#include "bullion/delta/checkpoint.h"
 #include "bullion/core/time.h"
 #include "bullion/core/uuid.h"
+#include "bullion/delta/checkpoint.h"
 #include "bullion/version.h"
 
 namespace bullion::delta {
@@ -97,8 +96,12 @@ std::string version_name(int64_t v) { return "version " + std::to_string(v); }
 
 std::string add_to_json(const AddFile& add) { return ordered_json{{"add", add_object(add)}}.dump(); }
 std::string remove_to_json(const RemoveFile& remove) { return ordered_json{{"remove", remove_object(remove)}}.dump(); }
-std::string metadata_to_json(const Metadata& metadata) { return ordered_json{{"metaData", metadata_object(metadata)}}.dump(); }
-std::string protocol_to_json(const Protocol& protocol) { return ordered_json{{"protocol", protocol_object(protocol)}}.dump(); }
+std::string metadata_to_json(const Metadata& metadata) {
+  return ordered_json{{"metaData", metadata_object(metadata)}}.dump();
+}
+std::string protocol_to_json(const Protocol& protocol) {
+  return ordered_json{{"protocol", protocol_object(protocol)}}.dump();
+}
 
 bool is_supported_writer_feature(std::string_view feature) {
   // appendOnly and invariants are enforced here and in the table layer;
@@ -114,9 +117,10 @@ void check_writable(const Protocol& protocol, const std::string& table_path) {
   if (protocol.min_writer_version == 7) {
     for (const std::string& f : protocol.writer_features.value_or(std::vector<std::string>{}))
       if (!is_supported_writer_feature(f))
-        throw Error::unsupported("bullion cannot write Delta table '" + table_path + "': it uses writer feature '" + f +
-                                     "', which bullion does not implement",
-                                 "write to this table with an engine that supports the feature; bullion can still read it");
+        throw Error::unsupported(
+            "bullion cannot write Delta table '" + table_path + "': it uses writer feature '" + f +
+                "', which bullion does not implement",
+            "write to this table with an engine that supports the feature; bullion can still read it");
   } else if (protocol.min_writer_version >= 3) {
     // Legacy writer versions imply features: 3 CHECK constraints, 4 change data
     // feed + generated columns, 5 column mapping, 6 identity columns.
@@ -171,13 +175,12 @@ void Transaction::validate() const {
   if (append_only && *append_only == "true")
     for (const RemoveFile& r : removes_)
       if (r.data_change)
-        throw Error::invalid_input("Delta table '" + table_path_ + "' is append-only (delta.appendOnly=true): cannot remove '" +
-                                       r.path + "'",
-                                   "only appends are allowed; unset delta.appendOnly to allow updates and deletes");
+        throw Error::invalid_input(
+            "Delta table '" + table_path_ + "' is append-only (delta.appendOnly=true): cannot remove '" + r.path + "'",
+            "only appends are allowed; unset delta.appendOnly to allow updates and deletes");
   std::set<std::string> added, removed;
   for (const AddFile& a : adds_) {
-    if (!added.insert(a.path).second)
-      throw Error::internal("a commit adds '" + a.path + "' twice");
+    if (!added.insert(a.path).second) throw Error::internal("a commit adds '" + a.path + "' twice");
     for (const std::string& col : metadata.partition_columns)
       if (!a.partition_values.contains(col))
         throw Error::internal("add '" + a.path + "' lacks partition column '" + col + "'");
@@ -190,7 +193,8 @@ void Transaction::validate() const {
 }
 
 std::string Transaction::serialize() const {
-  ordered_json info{{"timestamp", now_micros() / 1000}, {"operation", operation_},
+  ordered_json info{{"timestamp", now_micros() / 1000},
+                    {"operation", operation_},
                     {"operationParameters", string_map_json(parameters_)}};
   if (snapshot_) info["readVersion"] = snapshot_->version();
   info["isolationLevel"] = "Serializable";
@@ -208,7 +212,8 @@ std::string Transaction::serialize() const {
     out += ordered_json{{"txn", o}}.dump() + "\n";
   }
   for (const DomainMetadata& d : domains_)
-    out += ordered_json{{"domainMetadata", {{"domain", d.domain}, {"configuration", d.configuration}, {"removed", d.removed}}}}
+    out += ordered_json{{"domainMetadata",
+                         {{"domain", d.domain}, {"configuration", d.configuration}, {"removed", d.removed}}}}
                .dump() +
            "\n";
   for (const RemoveFile& r : removes_) out += remove_to_json(r) + "\n";
@@ -219,18 +224,16 @@ std::string Transaction::serialize() const {
 void Transaction::check_conflicts(const CommitActions& winner, int64_t version) const {
   const std::string who = "a concurrent commit (" + version_name(version) + ") ";
   const std::string retry = "re-run the operation; it will read the new state of the table";
-  if (winner.protocol)
-    throw Error::conflict(who + "changed the protocol of Delta table '" + table_path_ + "'", retry);
+  if (winner.protocol) throw Error::conflict(who + "changed the protocol of Delta table '" + table_path_ + "'", retry);
   if (winner.metadata)
-    throw Error::conflict(who + "changed the metadata (schema, partitioning or properties) of Delta table '" +
-                              table_path_ + "'",
-                          retry);
+    throw Error::conflict(
+        who + "changed the metadata (schema, partitioning or properties) of Delta table '" + table_path_ + "'", retry);
   for (const Txn& w : winner.txns)
     for (const Txn& mine : txns_)
       if (w.app_id == mine.app_id)
-        throw Error::conflict(who + "also committed for application '" + w.app_id + "' (its version " +
-                                  std::to_string(w.version) + ")",
-                              "another run of the same job won; re-run to pick up where it left off");
+        throw Error::conflict(
+            who + "also committed for application '" + w.app_id + "' (its version " + std::to_string(w.version) + ")",
+            "another run of the same job won; re-run to pick up where it left off");
   for (const DomainMetadata& w : winner.domains)
     for (const DomainMetadata& mine : domains_)
       if (w.domain == mine.domain) throw Error::conflict(who + "changed domain metadata '" + w.domain + "'", retry);
@@ -306,8 +309,8 @@ CommitResult Transaction::commit() {
     const int max_sleep_us = std::min(100'000, 500 << std::min(attempt, 8));
     std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, max_sleep_us)(rng)));
   }
-  throw Error::conflict("gave up committing to Delta table '" + table_path_ + "' after " + std::to_string(kMaxAttempts) +
-                            " attempts: too many concurrent writers",
+  throw Error::conflict("gave up committing to Delta table '" + table_path_ + "' after " +
+                            std::to_string(kMaxAttempts) + " attempts: too many concurrent writers",
                         "retry later, or reduce the number of concurrent writers");
 }
 

@@ -6,9 +6,9 @@
 #include <mutex>
 
 #include "bullion/core/error.h"
-#include "operators.h"
 #include "bullion/expr/analysis.h"
 #include "bullion/expr/evaluator.h"
+#include "operators.h"
 
 namespace bullion::exec {
 
@@ -47,7 +47,9 @@ class ValuesNode final : public PlanNode {
       BULLION_ASSERT(b.num_columns() == schema_->size(), "values: batch does not match the schema");
   }
   const SchemaPtr& schema() const override { return schema_; }
-  std::unique_ptr<Stream> open(ExecContext&) const override { return std::make_unique<ValuesStream>(schema_, batches_); }
+  std::unique_ptr<Stream> open(ExecContext&) const override {
+    return std::make_unique<ValuesStream>(schema_, batches_);
+  }
   std::string describe() const override { return "Values(" + std::to_string(batches_.size()) + " batches)"; }
 
  private:
@@ -73,8 +75,12 @@ class SourceStream final : public Stream {
 
 class SourceNode final : public PlanNode {
  public:
-  SourceNode(SchemaPtr schema, size_t morsels, std::function<void(size_t, const Emit&)> produce, std::string description)
-      : schema_(std::move(schema)), morsels_(morsels), produce_(std::move(produce)), description_(std::move(description)) {}
+  SourceNode(SchemaPtr schema, size_t morsels, std::function<void(size_t, const Emit&)> produce,
+             std::string description)
+      : schema_(std::move(schema)),
+        morsels_(morsels),
+        produce_(std::move(produce)),
+        description_(std::move(description)) {}
   const SchemaPtr& schema() const override { return schema_; }
   std::unique_ptr<Stream> open(ExecContext&) const override {
     return std::make_unique<SourceStream>(schema_, morsels_, produce_);
@@ -154,17 +160,20 @@ class FilterNode final : public PlanNode {
 class MapNode final : public PlanNode {
  public:
   MapNode(PlanPtr child, SchemaPtr schema, std::function<Batch(Batch&&)> fn, std::string description)
-      : child_(std::move(child)), schema_(std::move(schema)), fn_(std::move(fn)), description_(std::move(description)) {}
+      : child_(std::move(child)),
+        schema_(std::move(schema)),
+        fn_(std::move(fn)),
+        description_(std::move(description)) {}
   const SchemaPtr& schema() const override { return schema_; }
   std::unique_ptr<Stream> open(ExecContext& ctx) const override {
     auto fn = fn_;
     const SchemaPtr schema = schema_;
-    return std::make_unique<FusedStream<bool>>(child_->open(ctx), schema_, ctx.num_workers(), [] { return true; },
-                                               [fn, schema](bool&, Batch&& in, const Emit& emit) {
-                                                 Batch out = fn(std::move(in));
-                                                 if (out.num_rows() > 0)
-                                                   emit(Batch(schema, out.columns(), out.num_rows()));
-                                               });
+    return std::make_unique<FusedStream<bool>>(
+        child_->open(ctx), schema_, ctx.num_workers(), [] { return true; },
+        [fn, schema](bool&, Batch&& in, const Emit& emit) {
+          Batch out = fn(std::move(in));
+          if (out.num_rows() > 0) emit(Batch(schema, out.columns(), out.num_rows()));
+        });
   }
   std::string describe() const override { return "Map(" + description_ + ") <- " + child_->describe(); }
 
@@ -297,8 +306,9 @@ class UnionNode final : public PlanNode {
     if (sa.size() != sb.size()) throw Error::invalid_input("UNION ALL of inputs with different column counts");
     for (size_t i = 0; i < sa.size(); ++i)
       if (!(sa.field(i).type == sb.field(i).type))
-        throw Error::invalid_input("UNION ALL: column " + std::to_string(i + 1) + " is " + sa.field(i).type.to_string() +
-                                   " on one side and " + sb.field(i).type.to_string() + " on the other");
+        throw Error::invalid_input("UNION ALL: column " + std::to_string(i + 1) + " is " +
+                                   sa.field(i).type.to_string() + " on one side and " + sb.field(i).type.to_string() +
+                                   " on the other");
   }
   const SchemaPtr& schema() const override { return a_->schema(); }
   std::unique_ptr<Stream> open(ExecContext& ctx) const override {
@@ -316,9 +326,9 @@ std::vector<size_t> column_indexes(const Schema& schema, const std::vector<std::
     const auto idx = schema.index_of(n);
     if (!idx) {
       std::string hint = expr::closest_name(n, schema.names());
-      throw Error::invalid_input(std::string("unknown ") + what + " column '" + n + "'" +
-                                     (hint.empty() ? "" : "; did you mean " + hint + "?"),
-                                 "columns are: " + schema.to_string());
+      throw Error::invalid_input(
+          std::string("unknown ") + what + " column '" + n + "'" + (hint.empty() ? "" : "; did you mean " + hint + "?"),
+          "columns are: " + schema.to_string());
     }
     out.push_back(*idx);
   }
@@ -369,7 +379,9 @@ Plan Plan::filter(std::string_view predicate, const expr::BindOptions& options) 
   return filter(expr::compile_predicate(predicate, *schema(), options));
 }
 
-Plan Plan::filter(expr::ExprPtr predicate) const { return Plan(std::make_shared<FilterNode>(node_, std::move(predicate))); }
+Plan Plan::filter(expr::ExprPtr predicate) const {
+  return Plan(std::make_shared<FilterNode>(node_, std::move(predicate)));
+}
 
 Plan Plan::project(const std::vector<NamedExpr>& columns, const expr::BindOptions& options, bool sequential) const {
   std::vector<std::pair<std::string, expr::ExprPtr>> bound;

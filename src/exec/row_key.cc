@@ -75,9 +75,14 @@ void KeyEncoder::encode(const std::vector<const Column*>& columns, size_t n) {
           p += s.size();
           break;
         }
-        case TypeId::kDouble: put<double>(p, canonical(col.data<double>()[r])); break;
-        case TypeId::kFloat: put<float>(p, static_cast<float>(canonical(col.data<float>()[r]))); break;
-        case TypeId::kNull: break;
+        case TypeId::kDouble:
+          put<double>(p, canonical(col.data<double>()[r]));
+          break;
+        case TypeId::kFloat:
+          put<float>(p, static_cast<float>(canonical(col.data<float>()[r])));
+          break;
+        case TypeId::kNull:
+          break;
         default: {
           const size_t w = types_[c].value_width();
           std::memcpy(p, col.data<uint8_t>() + r * w, w);
@@ -115,7 +120,9 @@ void KeyEncoder::decode(const std::vector<std::string_view>& keys, const std::ve
           p += len;
           break;
         }
-        case TypeId::kNull: col.append_null(); break;
+        case TypeId::kNull:
+          col.append_null();
+          break;
         default: {
           const size_t w = types_[c].value_width();
           const size_t row = col.size();

@@ -66,19 +66,30 @@ void SortKeyEncoder::encode(const Batch& batch) {
       uint8_t* value_start = p;
       switch (types_[k].id()) {
         case TypeId::kBoolean:
-        case TypeId::kInt8: put_be(p, static_cast<uint8_t>(c.data<int8_t>()[r]) ^ 0x80u, 1); break;
-        case TypeId::kInt16: put_be(p, static_cast<uint16_t>(c.data<int16_t>()[r]) ^ 0x8000u, 2); break;
+        case TypeId::kInt8:
+          put_be(p, static_cast<uint8_t>(c.data<int8_t>()[r]) ^ 0x80u, 1);
+          break;
+        case TypeId::kInt16:
+          put_be(p, static_cast<uint16_t>(c.data<int16_t>()[r]) ^ 0x8000u, 2);
+          break;
         case TypeId::kInt32:
-        case TypeId::kDate: put_be(p, static_cast<uint32_t>(c.data<int32_t>()[r]) ^ 0x80000000u, 4); break;
+        case TypeId::kDate:
+          put_be(p, static_cast<uint32_t>(c.data<int32_t>()[r]) ^ 0x80000000u, 4);
+          break;
         case TypeId::kInt64:
         case TypeId::kTimestamp:
         case TypeId::kTimestampNtz:
           put_be(p, static_cast<uint64_t>(c.data<int64_t>()[r]) ^ 0x8000000000000000ull, 8);
           break;
-        case TypeId::kFloat: put_be(p, double_bits(c.data<float>()[r]), 8); break;
-        case TypeId::kDouble: put_be(p, double_bits(c.data<double>()[r]), 8); break;
+        case TypeId::kFloat:
+          put_be(p, double_bits(c.data<float>()[r]), 8);
+          break;
+        case TypeId::kDouble:
+          put_be(p, double_bits(c.data<double>()[r]), 8);
+          break;
         case TypeId::kDecimal: {
-          const auto v = static_cast<unsigned __int128>(c.data<int128>()[r]) ^ (static_cast<unsigned __int128>(1) << 127);
+          const auto v =
+              static_cast<unsigned __int128>(c.data<int128>()[r]) ^ (static_cast<unsigned __int128>(1) << 127);
           put_be(p, static_cast<uint64_t>(v >> 64), 8);
           put_be(p, static_cast<uint64_t>(v), 8);
           break;
@@ -94,7 +105,8 @@ void SortKeyEncoder::encode(const Batch& batch) {
           *p++ = 0;
           break;
         }
-        default: break;
+        default:
+          break;
       }
       if (key.descending)
         for (uint8_t* q = value_start; q < p; ++q) *q = static_cast<uint8_t>(~*q);

@@ -16,7 +16,10 @@ struct Sorter::Run {
 };
 
 Sorter::Sorter(SchemaPtr schema, std::vector<SortKey> keys, MemoryBudget& budget, size_t output_batch_rows)
-    : schema_(std::move(schema)), keys_(std::move(keys)), budget_(budget), output_batch_rows_(output_batch_rows),
+    : schema_(std::move(schema)),
+      keys_(std::move(keys)),
+      budget_(budget),
+      output_batch_rows_(output_batch_rows),
       reservation_(budget) {
   std::vector<Field> fields = schema_->fields();
   fields.emplace_back("__sort_key", DataType::binary(), false);

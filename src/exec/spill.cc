@@ -39,7 +39,8 @@ void serialize_column(const Column& c, size_t n, Buffer& out) {
   if (validity) put_bytes(out, validity, n);
   const DataType& t = c.type();
   switch (t.id()) {
-    case TypeId::kNull: break;
+    case TypeId::kNull:
+      break;
     case TypeId::kString:
     case TypeId::kBinary: {
       const std::string_view* s = c.strings();
@@ -66,7 +67,8 @@ void serialize_column(const Column& c, size_t n, Buffer& out) {
       }
       break;
     }
-    default: put_bytes(out, c.data<uint8_t>(), n * t.value_width());
+    default:
+      put_bytes(out, c.data<uint8_t>(), n * t.value_width());
   }
 }
 
@@ -96,7 +98,9 @@ void deserialize_column(Column& c, size_t n, Cursor& in) {
   const uint8_t* validity = has_validity ? in.take(n) : nullptr;
   const DataType& t = c.type();
   switch (t.id()) {
-    case TypeId::kNull: c.resize(n); break;
+    case TypeId::kNull:
+      c.resize(n);
+      break;
     case TypeId::kString:
     case TypeId::kBinary: {
       c.resize(n);
@@ -160,9 +164,9 @@ void SpillFile::append(const Batch& batch) {
   if (raw_.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE))
     throw Error::unsupported("a spilled batch exceeds LZ4's block size; use smaller batches");
   compressed_.resize(16 + static_cast<size_t>(LZ4_compressBound(static_cast<int>(raw_.size()))));
-  const int csize = LZ4_compress_default(reinterpret_cast<const char*>(raw_.data()),
-                                         reinterpret_cast<char*>(compressed_.data() + 16), static_cast<int>(raw_.size()),
-                                         static_cast<int>(compressed_.size() - 16));
+  const int csize =
+      LZ4_compress_default(reinterpret_cast<const char*>(raw_.data()), reinterpret_cast<char*>(compressed_.data() + 16),
+                           static_cast<int>(raw_.size()), static_cast<int>(compressed_.size() - 16));
   const uint64_t sizes[2] = {raw_.size(), static_cast<uint64_t>(csize)};
   std::memcpy(compressed_.data(), sizes, 16);
   out_->append(std::string_view(reinterpret_cast<const char*>(compressed_.data()), 16 + static_cast<size_t>(csize)));
@@ -193,8 +197,9 @@ bool SpillFile::Reader::next(Batch& out) {
   in_->read_at(offset_ + 16, sizes[1], reinterpret_cast<char*>(compressed_.data()));
   offset_ += 16 + sizes[1];
   raw_.resize(sizes[0]);
-  const int got = LZ4_decompress_safe(reinterpret_cast<const char*>(compressed_.data()), reinterpret_cast<char*>(raw_.data()),
-                                      static_cast<int>(sizes[1]), static_cast<int>(sizes[0]));
+  const int got =
+      LZ4_decompress_safe(reinterpret_cast<const char*>(compressed_.data()), reinterpret_cast<char*>(raw_.data()),
+                          static_cast<int>(sizes[1]), static_cast<int>(sizes[0]));
   if (got < 0 || static_cast<uint64_t>(got) != sizes[0]) throw Error::corrupt("spill file block is damaged");
   Cursor in(raw_.data(), raw_.size());
   const size_t n = in.get<uint64_t>();

@@ -51,7 +51,8 @@ Ledger read_ledger(const delta::Snapshot& snapshot) {
 
 std::string ledger_json(const std::vector<std::pair<std::string, LedgerEntry>>& entries) {
   Json out = Json::array();
-  for (const auto& [path, e] : entries) out.push_back({{"path", path}, {"size", e.size}, {"mtime", e.mtime}, {"hash", e.hash}});
+  for (const auto& [path, e] : entries)
+    out.push_back({{"path", path}, {"size", e.size}, {"mtime", e.mtime}, {"hash", e.hash}});
   return out.dump();
 }
 
@@ -86,15 +87,16 @@ DataType type_from_name(const std::string& name, const BronzeSpec& spec) {
   if (n.rfind("decimal(", 0) == 0 && n.back() == ')') {
     const size_t comma = n.find(',');
     try {
-      return DataType::decimal(std::stoi(n.substr(8, comma - 8)), comma == std::string::npos ? 0 : std::stoi(n.substr(comma + 1)));
+      return DataType::decimal(std::stoi(n.substr(8, comma - 8)),
+                               comma == std::string::npos ? 0 : std::stoi(n.substr(comma + 1)));
     } catch (const Error&) {
       throw;
     } catch (...) {
     }
   }
-  throw Error::invalid_input(spec.pos.to_string() + ": type '" + name + "' in the schema of bronze table " + spec.table +
-                                 " is not supported",
-                             "use string, bigint, int, double, boolean, timestamp, date or decimal(p,s)");
+  throw Error::invalid_input(
+      spec.pos.to_string() + ": type '" + name + "' in the schema of bronze table " + spec.table + " is not supported",
+      "use string, bigint, int, double, boolean, timestamp, date or decimal(p,s)");
 }
 
 // The provenance and metadata columns bullion adds, in output order.
@@ -109,19 +111,16 @@ std::vector<Field> added_fields(const BronzeSpec& spec) {
 }
 
 SchemaPtr quarantine_schema() {
-  static const SchemaPtr schema = std::make_shared<Schema>(std::vector<Field>{
-      Field("_source_file", DataType::string()), Field("_source_line", DataType::int64()), Field("_raw", DataType::string()),
-      Field("_error", DataType::string()), Field("_ingested_at", DataType::timestamp())});
+  static const SchemaPtr schema = std::make_shared<Schema>(
+      std::vector<Field>{Field("_source_file", DataType::string()), Field("_source_line", DataType::int64()),
+                         Field("_raw", DataType::string()), Field("_error", DataType::string()),
+                         Field("_ingested_at", DataType::timestamp())});
   return schema;
 }
 
 std::string bullion_metadata(const RunContext& ctx, const char* layer, int64_t files) {
-  return Json{{"pipeline", ctx.spec->name},
-              {"layer", layer},
-              {"run_id", ctx.run_id},
-              {"spec_hash", ctx.spec->hash},
-              {"source_files", files},
-              {"lineage", Json::object()}}
+  return Json{{"pipeline", ctx.spec->name},  {"layer", layer},        {"run_id", ctx.run_id},
+              {"spec_hash", ctx.spec->hash}, {"source_files", files}, {"lineage", Json::object()}}
       .dump();
 }
 
@@ -137,9 +136,9 @@ LayerResult run_bronze(const RunContext& ctx, const BronzeSpec& spec) {
   const std::string qpath = table_path(ctx, quarantine_name(spec.table));
   const std::string root = !spec.path.empty() && spec.path[0] == '/' ? spec.path : join_path(ctx.spec->dir, spec.path);
   if (!fs.exists(root))
-    throw Error::not_found(spec.pos.to_string() + ": the source path '" + root + "' of bronze table " + spec.table +
-                               " does not exist",
-                           "create it, or fix source.path (relative paths start at the spec's directory)");
+    throw Error::not_found(
+        spec.pos.to_string() + ": the source path '" + root + "' of bronze table " + spec.table + " does not exist",
+        "create it, or fix source.path (relative paths start at the spec's directory)");
 
   // Ledgers of what each table already holds.
   std::optional<delta::Snapshot> bronze, quarantine;
@@ -181,7 +180,8 @@ LayerResult run_bronze(const RunContext& ctx, const BronzeSpec& spec) {
                   {"changed", changed}};
   if (fresh.empty() || ctx.dry_run) {
     result.status = fresh.empty() ? "SKIPPED" : "DRY RUN";
-    result.message = fresh.empty() ? "no new source files" : std::to_string(fresh.size()) + " new source file(s) would be ingested";
+    result.message =
+        fresh.empty() ? "no new source files" : std::to_string(fresh.size()) + " new source file(s) would be ingested";
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;
   }
@@ -204,10 +204,10 @@ LayerResult run_bronze(const RunContext& ctx, const BronzeSpec& spec) {
         if (!is_added(f.name)) existing.push_back(f);
       const json::SchemaEvolution evolution = json::evolve_schema(Schema(existing), inferred.schema);
       for (const auto& c : evolution.conflicts)
-        result.warnings.push_back("field '" + c.name + "' holds " + c.incoming_type.to_string() + " values but column '" +
-                                  c.name + "' is " + c.table_type.to_string() +
-                                  (c.table_type.id() == TypeId::kString ? ": they are stored as text"
-                                                                        : ": they go to _rescued_data"));
+        result.warnings.push_back(
+            "field '" + c.name + "' holds " + c.incoming_type.to_string() + " values but column '" + c.name + "' is " +
+            c.table_type.to_string() +
+            (c.table_type.id() == TypeId::kString ? ": they are stored as text" : ": they go to _rescued_data"));
       data_schema = evolution.schema;
     } else {
       data_schema = inferred.schema;
@@ -228,8 +228,10 @@ LayerResult run_bronze(const RunContext& ctx, const BronzeSpec& spec) {
   // Scan in parallel; each worker writes its own data files.
   json::ScanOptions options;
   options.delivery = json::Delivery::kConcurrent;
-  for (const auto& [name, value] : spec.metadata) options.constant_columns.emplace_back(Field(name, DataType::string()), Value::string(value));
-  options.constant_columns.emplace_back(Field("_ingested_at", DataType::timestamp()), Value::timestamp(ctx.started_at_micros));
+  for (const auto& [name, value] : spec.metadata)
+    options.constant_columns.emplace_back(Field(name, DataType::string()), Value::string(value));
+  options.constant_columns.emplace_back(Field("_ingested_at", DataType::timestamp()),
+                                        Value::timestamp(ctx.started_at_micros));
   const json::NdjsonScanner scanner(data_schema, options);
   const Schema& out_schema = *scanner.output_schema();
   std::vector<size_t> order;  // output column of each table column
@@ -260,8 +262,9 @@ LayerResult run_bronze(const RunContext& ctx, const BronzeSpec& spec) {
     if (b.num_rows() > 0) {
       std::vector<ColumnPtr> columns;
       for (size_t c = 0; c < order.size(); ++c)
-        columns.push_back(order[c] == SIZE_MAX ? Column::constant(Value::null(table_schema->field(c).type), b.num_rows())
-                                               : b.column(order[c]));
+        columns.push_back(order[c] == SIZE_MAX
+                              ? Column::constant(Value::null(table_schema->field(c).type), b.num_rows())
+                              : b.column(order[c]));
       writers[worker]->write(Batch(table_schema, std::move(columns), b.num_rows()));
     }
     if (!out.rejected.empty()) {
@@ -302,7 +305,8 @@ LayerResult run_bronze(const RunContext& ctx, const BronzeSpec& spec) {
     table::CommitInfo info;
     info.bullion_json = bullion_metadata(ctx, "bronze", static_cast<int64_t>(fresh.size()));
     result.quarantine_version_written =
-        table::commit_write({qpath, quarantine_schema(), {}, {}}, std::move(qadds), table::WriteMode::append(), info).version;
+        table::commit_write({qpath, quarantine_schema(), {}, {}}, std::move(qadds), table::WriteMode::append(), info)
+            .version;
   }
   std::vector<delta::AddFile> adds;
   for (auto& w : writers)
@@ -318,7 +322,8 @@ LayerResult run_bronze(const RunContext& ctx, const BronzeSpec& spec) {
       po.sync_on_close = true;
       const std::string name = "part-ledger-" + ctx.run_id + ".zstd.parquet";
       FileSystem::local().create_dirs(path);
-      const auto written = parquet::write_parquet(FileSystem::local(), path + "/" + name, Batch::empty(table_schema), po);
+      const auto written =
+          parquet::write_parquet(FileSystem::local(), path + "/" + name, Batch::empty(table_schema), po);
       delta::AddFile a;
       a.path = name;
       a.size = static_cast<int64_t>(written.file_size);
@@ -333,7 +338,8 @@ LayerResult run_bronze(const RunContext& ctx, const BronzeSpec& spec) {
   info.bullion_json = bullion_metadata(ctx, "bronze", static_cast<int64_t>(fresh.size()));
   info.merge_schema = true;
   info.parameters = {{"sourcePath", root}, {"newFiles", std::to_string(fresh.size())}};
-  result.version_written = table::commit_write({path, table_schema, {}, {}}, std::move(adds), table::WriteMode::append(), info).version;
+  result.version_written =
+      table::commit_write({path, table_schema, {}, {}}, std::move(adds), table::WriteMode::append(), info).version;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

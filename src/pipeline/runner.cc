@@ -1,8 +1,7 @@
 #include "bullion/pipeline/runner.h"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "bullion/core/error.h"
 #include "bullion/core/fs.h"
@@ -61,7 +60,9 @@ std::string RunRecord::to_json() const {
 std::vector<int32_t> parse_as_of(const std::string& as_of, const std::string& every) {
   auto date = [&](const std::string& text) {
     const auto d = parse_date(text);
-    if (!d) throw Error::invalid_input("--as-of '" + as_of + "' is not a date or a range of dates", "use 2026-03-01 or 2026-01-01..2026-03-31");
+    if (!d)
+      throw Error::invalid_input("--as-of '" + as_of + "' is not a date or a range of dates",
+                                 "use 2026-03-01 or 2026-01-01..2026-03-31");
     return *d;
   };
   const size_t dots = as_of.find("..");

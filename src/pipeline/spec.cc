@@ -14,16 +14,18 @@
 
 namespace bullion::pipeline {
 
-std::string SpecPos::to_string() const {
-  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
+std::string SpecPos::to_string() const { return file + ":" + std::to_string(line) + ":" + std::to_string(column); }
 
 std::string_view violation_action_name(ViolationAction a) {
   switch (a) {
-    case ViolationAction::kWarn: return "warn";
-    case ViolationAction::kDrop: return "drop";
-    case ViolationAction::kQuarantine: return "quarantine";
-    case ViolationAction::kFail: return "fail";
+    case ViolationAction::kWarn:
+      return "warn";
+    case ViolationAction::kDrop:
+      return "drop";
+    case ViolationAction::kQuarantine:
+      return "quarantine";
+    case ViolationAction::kFail:
+      return "fail";
   }
   return "?";
 }
@@ -55,7 +57,8 @@ class Reader {
         const std::string guess = expr::closest_name(key, allowed);
         std::string list;
         for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        fail(it->first, "unknown key '" + key + "' in " + where + (guess.empty() ? "" : "; did you mean " + guess + "?"),
+        fail(it->first,
+             "unknown key '" + key + "' in " + where + (guess.empty() ? "" : "; did you mean " + guess + "?"),
              "allowed keys: " + list);
       }
       seen.insert(key);
@@ -132,10 +135,14 @@ class Reader {
         e.pos = pos(v["rule"]);
         if (v["on_violation"]) {
           const std::string a = scalar(v["on_violation"], "on_violation");
-          if (a == "warn") e.action = ViolationAction::kWarn;
-          else if (a == "drop") e.action = ViolationAction::kDrop;
-          else if (a == "quarantine") e.action = ViolationAction::kQuarantine;
-          else if (a == "fail") e.action = ViolationAction::kFail;
+          if (a == "warn")
+            e.action = ViolationAction::kWarn;
+          else if (a == "drop")
+            e.action = ViolationAction::kDrop;
+          else if (a == "quarantine")
+            e.action = ViolationAction::kQuarantine;
+          else if (a == "fail")
+            e.action = ViolationAction::kFail;
           else
             fail(v["on_violation"], "on_violation '" + a + "' is not one of warn, drop, quarantine, fail");
         }
@@ -178,18 +185,21 @@ PipelineSpec parse_spec(const std::string& text, const std::string& file_name, c
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw Error::invalid_input(file_name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                                   ": invalid YAML: " + e.msg,
+    throw Error::invalid_input(file_name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                   std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg,
                                "check indentation and quoting around that line");
   }
-  if (!root.IsMap()) throw Error::invalid_input(file_name + ": a pipeline spec must be a YAML mapping", "see examples/churn/pipeline.yaml");
+  if (!root.IsMap())
+    throw Error::invalid_input(file_name + ": a pipeline spec must be a YAML mapping",
+                               "see examples/churn/pipeline.yaml");
   r.check_keys(root, "the pipeline spec", {"pipeline", "bronze", "silver", "gold", "labels", "train"}, {"pipeline"});
   spec.name = r.scalar(root["pipeline"], "pipeline");
 
   auto each = [&](const char* layer, auto&& fn) {
     const YAML::Node list = root[layer];
     if (!list) return;
-    if (!list.IsSequence()) r.fail(list, std::string(layer) + " must be a list of tables (each item starts with '- table:')");
+    if (!list.IsSequence())
+      r.fail(list, std::string(layer) + " must be a list of tables (each item starts with '- table:')");
     for (const auto& item : list) fn(item);
   };
 
@@ -202,7 +212,8 @@ PipelineSpec parse_spec(const std::string& text, const std::string& file_name, c
     r.check_keys(n["source"], "the source of " + where, {"format", "path"}, {"path"});
     if (n["source"]["format"]) b.format = r.scalar(n["source"]["format"], "source format");
     if (b.format != "json")
-      r.fail(n["source"]["format"], "source format '" + b.format + "' is not supported", "use format: json (NDJSON files)");
+      r.fail(n["source"]["format"], "source format '" + b.format + "' is not supported",
+             "use format: json (NDJSON files)");
     b.path = r.scalar(n["source"]["path"], "source path");
     if (n["metadata"]) b.metadata = r.string_map(n["metadata"], "metadata of " + where);
     if (n["schema"]) b.schema = r.string_map(n["schema"], "schema of " + where);
@@ -211,8 +222,7 @@ PipelineSpec parse_spec(const std::string& text, const std::string& file_name, c
 
   each("silver", [&](const YAML::Node& n) {
     SilverSpec s;
-    r.check_keys(n, "a silver table",
-                 {"table", "from", "expect", "dedupe_on", "columns", "expect_output", "merge_on"},
+    r.check_keys(n, "a silver table", {"table", "from", "expect", "dedupe_on", "columns", "expect_output", "merge_on"},
                  {"table", "from", "columns"});
     s.table = r.scalar(n["table"], "table");
     s.pos = r.pos(n);
@@ -262,7 +272,8 @@ PipelineSpec parse_spec(const std::string& text, const std::string& file_name, c
     l.positive_when = {"positive_when", r.scalar(n["positive_when"], "positive_when"), r.pos(n["positive_when"])};
     if (n["horizon_days"]) {
       const int64_t h = r.integer(n["horizon_days"], "horizon_days");
-      if (h < 1 || h > 3650) r.fail(n["horizon_days"], "horizon_days must be between 1 and 3650, not " + std::to_string(h));
+      if (h < 1 || h > 3650)
+        r.fail(n["horizon_days"], "horizon_days must be between 1 and 3650, not " + std::to_string(h));
       l.horizon_days = static_cast<int>(h);
     }
     spec.labels.push_back(std::move(l));
@@ -271,8 +282,7 @@ PipelineSpec parse_spec(const std::string& text, const std::string& file_name, c
   if (const YAML::Node t = root["train"]) {
     TrainSpec train;
     train.pos = r.pos(t);
-    r.check_keys(t, "train",
-                 {"experiment", "features", "labels", "feature_columns", "model", "split", "register_as"},
+    r.check_keys(t, "train", {"experiment", "features", "labels", "feature_columns", "model", "split", "register_as"},
                  {"experiment", "features", "labels", "feature_columns", "model"});
     train.experiment = r.scalar(t["experiment"], "experiment");
     train.features = r.scalar(t["features"], "features");

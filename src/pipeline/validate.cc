@@ -129,7 +129,8 @@ class Validator {
         try {
           data.emplace_back(name, expr::parse_type_name(type));
         } catch (const Error& e) {
-          error(b.pos, "schema of " + b.table + ": " + e.message(), "use string, bigint, int, double, boolean, timestamp, date");
+          error(b.pos, "schema of " + b.table + ": " + e.message(),
+                "use string, bigint, int, double, boolean, timestamp, date");
         }
       }
     } else {
@@ -146,7 +147,8 @@ class Validator {
       }
       const auto files = json::find_ndjson_files(FileSystem::local(), root);
       if (files.empty()) {
-        warning(b.pos, "no NDJSON files under '" + root + "' yet: later layers' expressions are checked for syntax only");
+        warning(b.pos,
+                "no NDJSON files under '" + root + "' yet: later layers' expressions are checked for syntax only");
         return;
       }
       data = json::infer_schema(files, {}).schema.fields();
@@ -197,11 +199,12 @@ class Validator {
     std::vector<Field> out;
     if (const auto e = input->find_case_insensitive(g.entity)) out.push_back(input->field(*e));
     for (const auto& a : g.aggregations)
-      check([&] {
-        const auto binding = expr::compile_aggregate(a.sql, *input, {g.entity}, bind);
-        out.emplace_back(a.name, binding.result->type);
-      },
-            a.pos, "aggregation '" + a.name + "'");
+      check(
+          [&] {
+            const auto binding = expr::compile_aggregate(a.sql, *input, {g.entity}, bind);
+            out.emplace_back(a.name, binding.result->type);
+          },
+          a.pos, "aggregation '" + a.name + "'");
     for (const auto& d : g.derived)
       check([&] { out.emplace_back(d.name, expr::compile(d.sql, Schema(out), bind)->type); }, d.pos,
             "derived column '" + d.name + "'");
@@ -224,7 +227,8 @@ class Validator {
       require_column(*features, l.entity, l.pos, "entity (in the features table)");
       require_column(*features, "feature_date", l.pos, "feature column");
     }
-    Schema out({Field(l.entity, DataType::string()), Field("feature_date", DataType::date()), Field(l.label, DataType::int32())});
+    Schema out({Field(l.entity, DataType::string()), Field("feature_date", DataType::date()),
+                Field(l.label, DataType::int32())});
     schemas_[l.table] = out;
   }
 

@@ -1,9 +1,8 @@
 #include "bullion/table/maintenance.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <set>
 
@@ -69,8 +68,7 @@ std::vector<uint32_t> zorder(const Batch& batch, const std::vector<size_t>& colu
       uint64_t prefix = 0;
       for (size_t i = 0; i < 8; ++i) prefix = (prefix << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
       const uint64_t v = prefix >> (64 - bits);
-      for (size_t b = 0; b < bits; ++b)
-        z[r] |= ((v >> (bits - 1 - b)) & 1) << (63 - (b * columns.size() + c));
+      for (size_t b = 0; b < bits; ++b) z[r] |= ((v >> (bits - 1 - b)) & 1) << (63 - (b * columns.size() + c));
     }
   }
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return z[a] < z[b]; });
@@ -97,7 +95,8 @@ OptimizeResult optimize(const std::string& table_path, const OptimizeOptions& op
   }
   // Files by partition.
   std::map<delta::PartitionValues, std::vector<const delta::AddFile*>> partitions;
-  for (const delta::AddFile* f : snapshot.files_matching(options.partitions)) partitions[f->partition_values].push_back(f);
+  for (const delta::AddFile* f : snapshot.files_matching(options.partitions))
+    partitions[f->partition_values].push_back(f);
   OptimizeResult result;
   const int64_t now_ms = now_micros() / 1000;
   delta::Transaction t(table, snapshot);

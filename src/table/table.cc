@@ -58,8 +58,9 @@ std::optional<Schema> evolve(const Schema& table, const Schema& write, bool merg
                                        table.field(*ci).name + "' of table '" + path + "'",
                                    "rename the column to match the table");
       if (!merge_schema)
-        throw Error::invalid_input("column '" + w.name + "' (" + w.type.to_string() + ") is not in table '" + path + "'",
-                                   "enable schema evolution (mergeSchema) to add it, or drop the column");
+        throw Error::invalid_input(
+            "column '" + w.name + "' (" + w.type.to_string() + ") is not in table '" + path + "'",
+            "enable schema evolution (mergeSchema) to add it, or drop the column");
       Field added = w;
       added.nullable = true;
       added.metadata.clear();
@@ -75,7 +76,8 @@ std::optional<Schema> evolve(const Schema& table, const Schema& write, bool merg
   }
   for (const Field& t : table.fields())
     if (!t.nullable && !write.index_of(t.name))
-      throw Error::invalid_input("the data lacks column '" + t.name + "', which table '" + path + "' declares NOT NULL");
+      throw Error::invalid_input("the data lacks column '" + t.name + "', which table '" + path +
+                                 "' declares NOT NULL");
   if (!changed) return std::nullopt;
   return Schema(std::move(fields));
 }
@@ -100,7 +102,8 @@ WriteResult commit_write(const TableSpec& spec, std::vector<delta::AddFile> adds
   if (mode.kind == WriteMode::Kind::kReplaceWhere) params["predicate"] = predicate_text(mode.predicate);
   if (!spec.partition_columns.empty()) {
     std::string cols = "[";
-    for (size_t i = 0; i < spec.partition_columns.size(); ++i) cols += (i ? ",\"" : "\"") + spec.partition_columns[i] + "\"";
+    for (size_t i = 0; i < spec.partition_columns.size(); ++i)
+      cols += (i ? ",\"" : "\"") + spec.partition_columns[i] + "\"";
     params["partitionBy"] = cols + "]";
   }
 
@@ -125,8 +128,9 @@ WriteResult commit_write(const TableSpec& spec, std::vector<delta::AddFile> adds
   const delta::Snapshot snapshot = table.latest();
   if (spec.schema) {
     if (!spec.partition_columns.empty() && spec.partition_columns != snapshot.partition_columns())
-      throw Error::invalid_input("table '" + spec.path + "' is partitioned by a different column set than the write asks",
-                                 "write with the table's partition columns");
+      throw Error::invalid_input(
+          "table '" + spec.path + "' is partitioned by a different column set than the write asks",
+          "write with the table's partition columns");
   }
   delta::Transaction t(table, snapshot);
   result.read_version = snapshot.version();
@@ -139,7 +143,8 @@ WriteResult commit_write(const TableSpec& spec, std::vector<delta::AddFile> adds
   }
   if (info.read_whole_table) t.read_whole_table();
   switch (mode.kind) {
-    case WriteMode::Kind::kAppend: break;
+    case WriteMode::Kind::kAppend:
+      break;
     case WriteMode::Kind::kOverwrite:
       t.read_whole_table();
       for (const delta::AddFile& f : snapshot.files()) {
@@ -187,7 +192,8 @@ WriteResult restore(const std::string& table_path, int64_t version) {
   const delta::Snapshot latest = table.latest();
   const delta::Snapshot target = table.at_version(version);
   auto key = [&](const delta::AddFile& f) {
-    return delta::canonical_file_path(f.path, table_path) + (f.deletion_vector ? "@" + f.deletion_vector->unique_id() : "");
+    return delta::canonical_file_path(f.path, table_path) +
+           (f.deletion_vector ? "@" + f.deletion_vector->unique_id() : "");
   };
   std::set<std::string> in_latest, in_target;
   for (const auto& f : latest.files()) in_latest.insert(key(f));
@@ -202,8 +208,8 @@ WriteResult restore(const std::string& table_path, int64_t version) {
     if (in_latest.contains(key(f))) continue;
     const std::string path = target.data_file_path(f.path);
     if (!FileSystem::local().exists(path))
-      throw Error::not_found("cannot restore '" + table_path + "' to version " + std::to_string(version) + ": its data file '" +
-                                 f.path + "' was deleted (VACUUM)",
+      throw Error::not_found("cannot restore '" + table_path + "' to version " + std::to_string(version) +
+                                 ": its data file '" + f.path + "' was deleted (VACUUM)",
                              "restore to a later version whose files still exist");
     delta::AddFile a = f;
     a.data_change = true;

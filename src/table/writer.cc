@@ -1,10 +1,9 @@
 #include "bullion/table/writer.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "bullion/core/error.h"
 #include "bullion/core/fs.h"
@@ -36,19 +35,23 @@ size_t utf8_prefix_bytes(std::string_view s, size_t chars) {
 std::optional<ordered_json> stat_json(const Value& v, bool is_max) {
   if (v.is_null()) return std::nullopt;
   switch (v.type().id()) {
-    case TypeId::kBoolean: return std::nullopt;  // Delta does not keep boolean min/max
+    case TypeId::kBoolean:
+      return std::nullopt;  // Delta does not keep boolean min/max
     case TypeId::kInt8:
     case TypeId::kInt16:
     case TypeId::kInt32:
-    case TypeId::kInt64: return ordered_json(v.as_int());
+    case TypeId::kInt64:
+      return ordered_json(v.as_int());
     case TypeId::kFloat:
     case TypeId::kDouble: {
       const double d = v.as_double();
       if (!std::isfinite(d)) return std::nullopt;
       return ordered_json(d);
     }
-    case TypeId::kDecimal: return ordered_json::parse(v.to_display());
-    case TypeId::kDate: return ordered_json(format_date(static_cast<int32_t>(v.as_int())));
+    case TypeId::kDecimal:
+      return ordered_json::parse(v.to_display());
+    case TypeId::kDate:
+      return ordered_json(format_date(static_cast<int32_t>(v.as_int())));
     case TypeId::kTimestamp:
     case TypeId::kTimestampNtz: {
       // Milliseconds, floor, as Spark writes them (readers widen the max by 999 µs).
@@ -67,7 +70,8 @@ std::optional<ordered_json> stat_json(const Value& v, bool is_max) {
       if (is_max) return std::nullopt;  // a truncated max would not bound the column
       return ordered_json(s.substr(0, prefix));
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -87,7 +91,8 @@ std::string stats_json(const parquet::WrittenFile& file, const Schema& data_sche
     if (s->max)
       if (auto j = stat_json(*s->max, true)) max[f.name] = *j;
   }
-  return ordered_json{{"numRecords", file.num_rows}, {"minValues", min}, {"maxValues", max}, {"nullCount", nulls}}.dump();
+  return ordered_json{{"numRecords", file.num_rows}, {"minValues", min}, {"maxValues", max}, {"nullCount", nulls}}
+      .dump();
 }
 
 namespace {
@@ -123,10 +128,12 @@ struct DataFileWriter::OpenFile {
   uint64_t bytes = 0;
 };
 
-DataFileWriter::DataFileWriter(std::string table_path, SchemaPtr table_schema, std::vector<std::string> partition_columns,
-                               DataWriteOptions options)
-    : table_path_(std::move(table_path)), table_schema_(std::move(table_schema)),
-      partition_columns_(std::move(partition_columns)), options_(std::move(options)) {
+DataFileWriter::DataFileWriter(std::string table_path, SchemaPtr table_schema,
+                               std::vector<std::string> partition_columns, DataWriteOptions options)
+    : table_path_(std::move(table_path)),
+      table_schema_(std::move(table_schema)),
+      partition_columns_(std::move(partition_columns)),
+      options_(std::move(options)) {
   for (const std::string& p : partition_columns_) {
     const auto idx = table_schema_->index_of(p);
     if (!idx) throw Error::invalid_input("partition column '" + p + "' is not in the table schema");
@@ -155,7 +162,8 @@ DataFileWriter::OpenFile& DataFileWriter::file_for(const std::vector<Value>& val
     for (size_t i = 0; i < partition_columns_.size(); ++i) {
       const auto text = delta::format_partition_value(values[i]);
       slot->partition_values[partition_columns_[i]] = text;
-      slot->relative_dir += (slot->relative_dir.empty() ? "" : "/") + delta::hive_partition_dir(partition_columns_[i], text);
+      slot->relative_dir +=
+          (slot->relative_dir.empty() ? "" : "/") + delta::hive_partition_dir(partition_columns_[i], text);
     }
   }
   if (!slot->writer) {
@@ -164,8 +172,8 @@ DataFileWriter::OpenFile& DataFileWriter::file_for(const std::vector<Value>& val
     if (std::find(dirs_to_sync_.begin(), dirs_to_sync_.end(), dir) == dirs_to_sync_.end()) dirs_to_sync_.push_back(dir);
     const std::string name = "part-" + make_uuid() + ".c000.zstd.parquet";
     slot->relative_path = slot->relative_dir.empty() ? name : slot->relative_dir + "/" + name;
-    slot->writer = parquet::ParquetWriter::open(FileSystem::local(), table_path_ + "/" + slot->relative_path, data_schema_,
-                                                options_.parquet);
+    slot->writer = parquet::ParquetWriter::open(FileSystem::local(), table_path_ + "/" + slot->relative_path,
+                                                data_schema_, options_.parquet);
     slot->bytes = 0;
   }
   return *slot;
@@ -188,13 +196,14 @@ void DataFileWriter::roll(OpenFile& file) {
 void DataFileWriter::write(const Batch& batch) {
   if (batch.num_rows() == 0) return;
   if (batch.num_columns() != table_schema_->size())
-    throw Error::invalid_input("a batch with " + std::to_string(batch.num_columns()) + " columns cannot be written to table '" +
-                               table_path_ + "' with " + std::to_string(table_schema_->size()) + " columns");
+    throw Error::invalid_input("a batch with " + std::to_string(batch.num_columns()) +
+                               " columns cannot be written to table '" + table_path_ + "' with " +
+                               std::to_string(table_schema_->size()) + " columns");
   for (size_t i = 0; i < table_schema_->size(); ++i)
     if (!(batch.column(i)->type() == table_schema_->field(i).type))
-      throw Error::invalid_input("column '" + table_schema_->field(i).name + "' is " + batch.column(i)->type().to_string() +
-                                 " in the data but " + table_schema_->field(i).type.to_string() + " in table '" +
-                                 table_path_ + "'");
+      throw Error::invalid_input("column '" + table_schema_->field(i).name + "' is " +
+                                 batch.column(i)->type().to_string() + " in the data but " +
+                                 table_schema_->field(i).type.to_string() + " in table '" + table_path_ + "'");
   // Rows per partition (one group without Value conversions when every
   // partition column is constant in the batch, as in a replaceWhere of one date).
   std::map<std::string, std::pair<std::vector<Value>, std::vector<uint32_t>>> groups;

@@ -13,7 +13,8 @@ TEST(Type, SqlSpellingAndEquality) {
   EXPECT_EQ(DataType::decimal(10, 2).to_string(), "DECIMAL(10,2)");
   const DataType s = DataType::struct_({Field("a", DataType::int64()), Field("b", DataType::string())});
   EXPECT_EQ(s.to_string(), "STRUCT<a: BIGINT, b: STRING>");
-  EXPECT_EQ(DataType::map(DataType::string(), DataType::list(DataType::int32())).to_string(), "MAP<STRING, ARRAY<INT>>");
+  EXPECT_EQ(DataType::map(DataType::string(), DataType::list(DataType::int32())).to_string(),
+            "MAP<STRING, ARRAY<INT>>");
   EXPECT_EQ(s, DataType::struct_({Field("a", DataType::int64()), Field("b", DataType::string())}));
   EXPECT_FALSE(s == DataType::struct_({Field("a", DataType::int64())}));
   EXPECT_FALSE(DataType::decimal(10, 2) == DataType::decimal(10, 3));
@@ -90,8 +91,8 @@ TEST(Column, ListsAndMapsByOffsets) {
   EXPECT_EQ(list.take(rows, 2)->value(1).to_string(), "[1, 2]");
 
   Column map(DataType::map(DataType::string(), DataType::string()));
-  map.append_value(Value::nested(map.type(), {Value::string("date"), Value::string("2026-01-01"),
-                                              Value::string("x"), Value::null(DataType::string())}));
+  map.append_value(Value::nested(map.type(), {Value::string("date"), Value::string("2026-01-01"), Value::string("x"),
+                                              Value::null(DataType::string())}));
   EXPECT_EQ(map.value(0).to_string(), "{'date' -> '2026-01-01', 'x' -> NULL}");
   EXPECT_EQ(map.slice(0, 1)->value(0), map.value(0));
 }
@@ -119,7 +120,8 @@ TEST(Value, RendersAsSqlAndDisplay) {
 }
 
 TEST(Batch, ProjectTakeConcat) {
-  auto schema = std::make_shared<Schema>(std::vector<Field>{Field("id", DataType::int64()), Field("name", DataType::string())});
+  auto schema =
+      std::make_shared<Schema>(std::vector<Field>{Field("id", DataType::int64()), Field("name", DataType::string())});
   Batch b = Batch::empty(schema);
   for (int i = 0; i < 5; ++i) {
     b.column(0)->append<int64_t>(i);

@@ -14,9 +14,7 @@ TEST(Error, CarriesCategoryMessageAndHint) {
   EXPECT_STREQ(e.what(), "bad value at row 3 of 'x.json'\n  hint: fix the value");
 }
 
-TEST(Error, WithoutHintWhatIsTheMessage) {
-  EXPECT_STREQ(Error::conflict("lost the race").what(), "lost the race");
-}
+TEST(Error, WithoutHintWhatIsTheMessage) { EXPECT_STREQ(Error::conflict("lost the race").what(), "lost the race"); }
 
 TEST(Error, ExitCodesAreDistinctPerCategory) {
   EXPECT_EQ(exit_code(ErrorCategory::kInvalidInput), 3);

@@ -42,7 +42,8 @@ TEST(Time, ParsesDatesStrictly) {
 }
 
 TEST(Time, ParsesIsoTimestampsAsTheContractSays) {
-  const int64_t base = static_cast<int64_t>(days_from_civil(2026, 3, 1)) * kMicrosPerDay + (10 * 3600 + 15 * 60 + 30) * kMicrosPerSecond;
+  const int64_t base =
+      static_cast<int64_t>(days_from_civil(2026, 3, 1)) * kMicrosPerDay + (10 * 3600 + 15 * 60 + 30) * kMicrosPerSecond;
   EXPECT_EQ(parse_timestamp("2026-03-01T10:15:30"), base);
   EXPECT_EQ(parse_timestamp("2026-03-01 10:15:30"), base);
   EXPECT_EQ(parse_timestamp("2026-03-01T10:15:30Z"), base);

@@ -5,7 +5,6 @@
 //                          [--partition day] [--where day=2024-01-01] [--merge-schema] [--txn app:version]
 //   delta_tool append-loop TABLE --writer W --commits N   (one row per commit: writer, seq)
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <iostream>
 
@@ -42,7 +41,8 @@ SchemaPtr parse_schema(const std::string& text) {
   while (pos < text.size()) {
     size_t end = text.find(',', pos);
     // decimal(p,s) contains a comma
-    if (end != std::string::npos && text.find('(', pos) < end && text.find(')', pos) > end) end = text.find(',', text.find(')', pos));
+    if (end != std::string::npos && text.find('(', pos) < end && text.find(')', pos) > end)
+      end = text.find(',', text.find(')', pos));
     if (end == std::string::npos) end = text.size();
     const std::string item = text.substr(pos, end - pos);
     const size_t colon = item.find(':');
@@ -76,7 +76,9 @@ int write_command(const std::string& table_path, const std::string& schema_text,
     const auto idx = schema->index_of(column);
     if (!idx) throw Error::invalid_input("unknown column in --where");
     write_mode = table::WriteMode::replace_where(
-        {{column, CompareOp::kEq, {delta::parse_partition_value(where.substr(eq + 1), schema->field(*idx).type, column)}}});
+        {{column,
+          CompareOp::kEq,
+          {delta::parse_partition_value(where.substr(eq + 1), schema->field(*idx).type, column)}}});
   }
   table::CommitInfo info;
   info.merge_schema = merge_schema;
@@ -90,7 +92,8 @@ int write_command(const std::string& table_path, const std::string& schema_text,
 }
 
 int append_loop(const std::string& table_path, int64_t writer_id, int64_t commits) {
-  auto schema = std::make_shared<Schema>(std::vector<Field>{Field("writer", DataType::int64()), Field("seq", DataType::int64())});
+  auto schema =
+      std::make_shared<Schema>(std::vector<Field>{Field("writer", DataType::int64()), Field("seq", DataType::int64())});
   for (int64_t seq = 0; seq < commits; ++seq) {
     Batch b = Batch::empty(schema);
     b.column(0)->append<int64_t>(writer_id);

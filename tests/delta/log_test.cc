@@ -31,7 +31,9 @@ class LogWriter {
     const std::string path = root_ + "/_delta_log/" + commit_file_name(version);
     std::ofstream(path) << actions;
     if (mtime_seconds != 0) {
-      struct utimbuf t{mtime_seconds, mtime_seconds};
+      struct utimbuf t {
+        mtime_seconds, mtime_seconds
+      };
       ::utime(path.c_str(), &t);
     }
   }
@@ -84,11 +86,16 @@ TEST(LogFiles, ClassifiesProtocolNamesAndIgnoresStrays) {
 }
 
 TEST(Actions, ParsesEveryActionAndIgnoresUnknownOnes) {
-  const std::string text = LogWriter::header() + LogWriter::add("a%20b.parquet", "x", "{}") +
-                           R"({"txn":{"appId":"app","version":3,"lastUpdated":9}})" "\n"
-                           R"({"domainMetadata":{"domain":"d","configuration":"{}","removed":false}})" "\n"
-                           R"({"somethingNew":{"x":1}})" "\n\n"
-                           R"({"commitInfo":{"timestamp":12,"operation":"WRITE","readVersion":2,"isBlindAppend":true,"bullion":{"layer":"gold"}}})" "\n";
+  const std::string text =
+      LogWriter::header() + LogWriter::add("a%20b.parquet", "x", "{}") +
+      R"({"txn":{"appId":"app","version":3,"lastUpdated":9}})"
+      "\n"
+      R"({"domainMetadata":{"domain":"d","configuration":"{}","removed":false}})"
+      "\n"
+      R"({"somethingNew":{"x":1}})"
+      "\n\n"
+      R"({"commitInfo":{"timestamp":12,"operation":"WRITE","readVersion":2,"isBlindAppend":true,"bullion":{"layer":"gold"}}})"
+      "\n";
   const CommitActions a = parse_actions(text, "00.json");
   ASSERT_TRUE(a.protocol);
   EXPECT_EQ(a.protocol->min_writer_version, 2);
@@ -132,7 +139,8 @@ TEST(SchemaJson, RoundTripsSparkTypesWithMetadata) {
   EXPECT_NE(json.find(R"("delta.columnMapping.id":5)"), std::string::npos);
   EXPECT_NE(json.find(R"("containsNull":false)"), std::string::npos);
   EXPECT_EQ(parse_schema_json(json), schema);
-  EXPECT_THROW(parse_schema_json(R"({"type":"struct","fields":[{"name":"v","type":"variant","nullable":true}]})"), Error);
+  EXPECT_THROW(parse_schema_json(R"({"type":"struct","fields":[{"name":"v","type":"variant","nullable":true}]})"),
+               Error);
 }
 
 TEST(PartitionValues, ParsesEveryTypeAndNull) {
@@ -163,7 +171,8 @@ TEST(PartitionValues, PathEscaping) {
 TEST(Replay, AddRemoveReAddAndTimeTravelByVersion) {
   testing::TempDir dir;
   LogWriter log(dir.path());
-  log.commit(0, LogWriter::header() + LogWriter::add("part=a/1.parquet", "a") + LogWriter::add("part=b/2.parquet", "b"));
+  log.commit(0,
+             LogWriter::header() + LogWriter::add("part=a/1.parquet", "a") + LogWriter::add("part=b/2.parquet", "b"));
   log.commit(1, LogWriter::remove("part=a/1.parquet") + LogWriter::add("part=a/3.parquet", "a"));
   log.commit(2, LogWriter::add("part=a/1.parquet", "a"));
   const DeltaTable t = DeltaTable::open(dir.path());
@@ -196,10 +205,15 @@ TEST(Replay, AbsoluteAndEncodedPathsAreOneFile) {
 TEST(Replay, TxnAndDomainMetadataKeepTheLatest) {
   testing::TempDir dir;
   LogWriter log(dir.path());
-  log.commit(0, LogWriter::header() + R"({"txn":{"appId":"silver","version":4}})" "\n" +
-                    R"({"domainMetadata":{"domain":"d1","configuration":"a","removed":false}})" "\n");
-  log.commit(1, R"({"txn":{"appId":"silver","version":9}})" "\n"
-                R"({"domainMetadata":{"domain":"d1","configuration":"a","removed":true}})" "\n");
+  log.commit(0, LogWriter::header() +
+                    R"({"txn":{"appId":"silver","version":4}})"
+                    "\n" +
+                    R"({"domainMetadata":{"domain":"d1","configuration":"a","removed":false}})"
+                    "\n");
+  log.commit(1, R"({"txn":{"appId":"silver","version":9}})"
+                "\n"
+                R"({"domainMetadata":{"domain":"d1","configuration":"a","removed":true}})"
+                "\n");
   const Snapshot s = DeltaTable::open(dir.path()).latest();
   EXPECT_EQ(s.txn_version("silver"), 9);
   EXPECT_EQ(s.txn_version("other"), std::nullopt);
@@ -259,8 +273,15 @@ TEST(TimeTravel, ByTimestampUsesMonotonicCommitTimes) {
 TEST(TimeTravel, InCommitTimestampsWinOverFileTimes) {
   testing::TempDir dir;
   LogWriter log(dir.path());
-  log.commit(0, R"({"commitInfo":{"timestamp":5,"inCommitTimestamp":100}})" "\n" + LogWriter::header(), 9000);
-  log.commit(1, R"({"commitInfo":{"timestamp":5,"inCommitTimestamp":200}})" "\n", 1);
+  log.commit(0,
+             R"({"commitInfo":{"timestamp":5,"inCommitTimestamp":100}})"
+             "\n" +
+                 LogWriter::header(),
+             9000);
+  log.commit(1,
+             R"({"commitInfo":{"timestamp":5,"inCommitTimestamp":200}})"
+             "\n",
+             1);
   const DeltaTable t = DeltaTable::open(dir.path());
   EXPECT_EQ(t.at_timestamp(150).version(), 0);
   EXPECT_EQ(t.at_timestamp(200).version(), 1);
@@ -270,7 +291,8 @@ TEST(TimeTravel, InCommitTimestampsWinOverFileTimes) {
 TEST(Skipping, PartitionValuesAndStats) {
   testing::TempDir dir;
   LogWriter log(dir.path());
-  const std::string stats = R"({\"numRecords\":3,\"minValues\":{\"id\":10},\"maxValues\":{\"id\":20},\"nullCount\":{\"id\":0}})";
+  const std::string stats =
+      R"({\"numRecords\":3,\"minValues\":{\"id\":10},\"maxValues\":{\"id\":20},\"nullCount\":{\"id\":0}})";
   log.commit(0, LogWriter::header() + LogWriter::add("part=a/1.parquet", "a", stats) +
                     LogWriter::add("part=b/2.parquet", "b") + LogWriter::add("part=null/3.parquet", "NULL", stats));
   const Snapshot s = DeltaTable::open(dir.path()).latest();

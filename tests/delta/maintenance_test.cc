@@ -20,7 +20,9 @@ constexpr int64_t kDay = 24LL * 3600 * 1000;
 void touch(const std::string& path, int64_t mtime_ms) {
   FileSystem::local().create_dirs(parent_path(path));
   std::ofstream(path) << "data";
-  struct utimbuf t{static_cast<time_t>(mtime_ms / 1000), static_cast<time_t>(mtime_ms / 1000)};
+  struct utimbuf t {
+    static_cast<time_t>(mtime_ms / 1000), static_cast<time_t>(mtime_ms / 1000)
+  };
   ::utime(path.c_str(), &t);
 }
 

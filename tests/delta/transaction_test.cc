@@ -83,7 +83,8 @@ TEST(Transaction, CreateAppendAndReadBack) {
   EXPECT_EQ(info.operation, "WRITE");
   EXPECT_EQ(info.read_version, 0);
   EXPECT_EQ(info.is_blind_append, true);
-  EXPECT_NE(info.json.find(R"("bullion":{"pipeline":"churn","layer":"bronze","lineage":{"raw":3}})"), std::string::npos);
+  EXPECT_NE(info.json.find(R"("bullion":{"pipeline":"churn","layer":"bronze","lineage":{"raw":3}})"),
+            std::string::npos);
   EXPECT_NE(info.json.find(R"("operationParameters":{"mode":"Append"})"), std::string::npos);
   EXPECT_EQ(table.latest().files().size(), 1u);
 }
@@ -162,7 +163,8 @@ TEST(Transaction, MetadataChangesAndTxnRacesConflict) {
   meta.set_metadata(m);
   meta.commit();
   // Even a blind append fails: its files were written for the old schema and properties.
-  EXPECT_NE(error_of([&] { append(table, v0, file("x.parquet", "x")); }).find("changed the metadata"), std::string::npos);
+  EXPECT_NE(error_of([&] { append(table, v0, file("x.parquet", "x")); }).find("changed the metadata"),
+            std::string::npos);
   testing::TempDir dir2;
   const DeltaTable t2 = created(dir2);
   const Snapshot s0 = t2.latest();
@@ -223,8 +225,9 @@ TEST(Transaction, ManyThreadsAppendingEachCommitLandsOnce) {
 }
 
 TEST(Transaction, FailedFsyncOrFullDiskLeavesNoCommit) {
-  for (auto fault : {testing::FaultInjectingFileSystem::Fault::kSyncFails, testing::FaultInjectingFileSystem::Fault::kNoSpace,
-                     testing::FaultInjectingFileSystem::Fault::kUnwritable}) {
+  for (auto fault :
+       {testing::FaultInjectingFileSystem::Fault::kSyncFails, testing::FaultInjectingFileSystem::Fault::kNoSpace,
+        testing::FaultInjectingFileSystem::Fault::kUnwritable}) {
     testing::TempDir dir;
     testing::FaultInjectingFileSystem fs;
     Transaction::create(dir.path(), table_metadata(), fs).commit();

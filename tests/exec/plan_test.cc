@@ -189,7 +189,8 @@ TEST_P(PlanTest, DedupeKeepsTheFirstRowByOrderWithInputOrderTies) {
 
 TEST_P(PlanTest, JoinsInnerLeftSemiAntiNeverMatchNullKeys) {
   // Right side: one row per key k0..k99 (plus a NULL key that must never match), some keys twice.
-  auto right_schema = std::make_shared<Schema>(std::vector<Field>{Field("rk", DataType::string()), Field("w", DataType::int64())});
+  auto right_schema =
+      std::make_shared<Schema>(std::vector<Field>{Field("rk", DataType::string()), Field("w", DataType::int64())});
   Batch rb = Batch::empty(right_schema);
   std::multimap<std::string, int64_t> right;
   for (int i = 0; i < 100; ++i)
@@ -202,7 +203,9 @@ TEST_P(PlanTest, JoinsInnerLeftSemiAntiNeverMatchNullKeys) {
   rb.column(1)->append<int64_t>(-1);
   rb.sync_num_rows();
   const Plan r = Plan::values(right_schema, {rb});
-  auto run = [&](JoinType type) { return rendered(input_.select({"k", "ord"}).join(r, {"k"}, {"rk"}, type).collect(ctx_)); };
+  auto run = [&](JoinType type) {
+    return rendered(input_.select({"k", "ord"}).join(r, {"k"}, {"rk"}, type).collect(ctx_));
+  };
   std::vector<std::string> inner, left, semi, anti;
   for (const Row& row : rows_) {
     const std::string base = key_text(row.k) + "|" + std::to_string(row.ord) + "|";

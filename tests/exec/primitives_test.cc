@@ -81,14 +81,14 @@ TEST(Spill, RoundTripsEveryTypeIncludingNested) {
   const DataType st = DataType::struct_({Field("a", DataType::int32()), Field("b", DataType::string())});
   const DataType lt = DataType::list(DataType::string());
   const DataType mt = DataType::map(DataType::string(), DataType::int64());
-  auto schema = schema_of({Field("i", DataType::int64()), Field("s", DataType::string()), Field("d", DataType::decimal(20, 2)),
-                           Field("st", st), Field("l", lt), Field("m", mt), Field("b", DataType::boolean())});
+  auto schema =
+      schema_of({Field("i", DataType::int64()), Field("s", DataType::string()), Field("d", DataType::decimal(20, 2)),
+                 Field("st", st), Field("l", lt), Field("m", mt), Field("b", DataType::boolean())});
   Batch b = make_batch(
-      schema,
-      {{i(1), s("x"), Value::decimal(12345, 20, 2), Value::nested(st, {Value::int32(1), s("p")}),
-        Value::nested(lt, {s("a"), null_str()}), Value::nested(mt, {s("k"), i(9)}), Value::boolean(true)},
-       {Value::null(DataType::int64()), null_str(), Value::null(DataType::decimal(20, 2)), Value::null(st),
-        Value::null(lt), Value::nested(mt, {}), Value::null(DataType::boolean())}});
+      schema, {{i(1), s("x"), Value::decimal(12345, 20, 2), Value::nested(st, {Value::int32(1), s("p")}),
+                Value::nested(lt, {s("a"), null_str()}), Value::nested(mt, {s("k"), i(9)}), Value::boolean(true)},
+               {Value::null(DataType::int64()), null_str(), Value::null(DataType::decimal(20, 2)), Value::null(st),
+                Value::null(lt), Value::nested(mt, {}), Value::null(DataType::boolean())}});
   const uint64_t spilled_before = total_spilled_bytes();
   SpillFile file(schema);
   file.append(b);

@@ -280,7 +280,8 @@ Json log_to_tracking(const std::string& lakehouse, const TrainingResult& r, cons
   info.xgb_version = xgboost_version();
   ModelSignature signature;
   for (size_t i = 0; i < r.data.num_features(); ++i)
-    signature.inputs.push_back({r.data.feature_names[i], std::string(mlflow_column_type(r.data.feature_types[i])), true});
+    signature.inputs.push_back(
+        {r.data.feature_names[i], std::string(mlflow_column_type(r.data.feature_types[i])), true});
   info.signature = signature;
   const LoggedModel model = log_xgboost_model(store, run_id, "model", model_path, info);
   store.end_run(run_id);

@@ -38,7 +38,9 @@ struct Fixture {
     c.started_at_micros = at;
     return c;
   }
-  void write(const std::string& name, const std::string& text) const { std::ofstream(raw() + "/" + name, std::ios::binary) << text; }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(raw() + "/" + name, std::ios::binary) << text;
+  }
   Batch read(const std::string& table, std::vector<std::string> columns = {}) const {
     return delta::DeltaScan(delta::DeltaTable::open(dir.file("lake/t/bronze/" + table)).latest(), {.columns = columns})
         .read_all();
@@ -96,8 +98,9 @@ TEST(Bronze, NewFilesAddOnlyTheirRowsAndChangedFilesAreReported) {
 
 TEST(Bronze, MalformedBlankCrlfBomAndMissingFieldsAreAllAccountedFor) {
   Fixture f;
-  const std::string text = "\xEF\xBB\xBF{\"id\": 1, \"name\": \"a\"}\r\n\r\n{\"id\": 2\r\n{\"id\": \"three\", \"name\": 3}\r\n"
-                           "{\"name\": \"only name\"}\r\n[1, 2]\r\n{\"id\": 5, \"extra\": true}";
+  const std::string text =
+      "\xEF\xBB\xBF{\"id\": 1, \"name\": \"a\"}\r\n\r\n{\"id\": 2\r\n{\"id\": \"three\", \"name\": 3}\r\n"
+      "{\"name\": \"only name\"}\r\n[1, 2]\r\n{\"id\": 5, \"extra\": true}";
   f.write("messy.json", text);
   const LayerResult r = run_bronze(f.ctx(), f.bronze);
   // 7 lines: 1 blank, 2 malformed ({"id": 2 and [1, 2]), 4 rows.
@@ -116,7 +119,8 @@ TEST(Bronze, MalformedBlankCrlfBomAndMissingFieldsAreAllAccountedFor) {
 TEST(Bronze, TruncatedGzipKeepsItsCompleteLinesAndQuarantinesTheDamage) {
   Fixture f;
   std::string plain;
-  for (int i = 0; i < 2000; ++i) plain += "{\"id\": " + std::to_string(i) + ", \"pad\": \"" + std::string(50, 'x') + "\"}\n";
+  for (int i = 0; i < 2000; ++i)
+    plain += "{\"id\": " + std::to_string(i) + ", \"pad\": \"" + std::string(50, 'x') + "\"}\n";
   // A gzip member via zlib's gz* API.
   const std::string gz_path = f.raw() + "/events.json.gz";
   gzFile gz = gzopen(gz_path.c_str(), "wb");
@@ -158,14 +162,15 @@ TEST(Bronze, NewFieldsEvolveTheSchemaAndConflictsAreRescued) {
   const auto snapshot = delta::DeltaTable::open(f.dir.file("lake/t/bronze/events")).latest();
   ASSERT_TRUE(snapshot.schema().index_of("country"));
   EXPECT_EQ(snapshot.schema().field(*snapshot.schema().index_of("id")).type, DataType::int64());
-  const Batch b = delta::DeltaScan(snapshot, {.columns = {"id", "name", "country", "_rescued_data", "_source_file"}}).read_all();
+  const Batch b =
+      delta::DeltaScan(snapshot, {.columns = {"id", "name", "country", "_rescued_data", "_source_file"}}).read_all();
   bool found = false;
   for (size_t i = 0; i < b.num_rows(); ++i) {
     if (b.column(4)->value(i) != Value::string("2.json")) continue;
     found = true;
-    EXPECT_TRUE(b.column(0)->is_null(i));                     // BIGINT column: rescued
-    EXPECT_EQ(b.column(1)->value(i), Value::string("7"));     // STRING column: widened to text
-    EXPECT_EQ(b.column(2)->value(i), Value::string("DE"));    // the new column
+    EXPECT_TRUE(b.column(0)->is_null(i));                   // BIGINT column: rescued
+    EXPECT_EQ(b.column(1)->value(i), Value::string("7"));   // STRING column: widened to text
+    EXPECT_EQ(b.column(2)->value(i), Value::string("DE"));  // the new column
     EXPECT_NE(b.column(3)->value(i).as_string().find("\"id\":\"not a number\""), std::string::npos);
   }
   EXPECT_TRUE(found);

@@ -69,7 +69,8 @@ labels:
 std::string event(const char* id, const char* customer, const char* type, const char* ts, const char* session,
                   const char* product) {
   return std::string("{\"event_id\":\"") + id + "\",\"customer_id\":\"" + customer + "\",\"event_type\":\"" + type +
-         "\",\"event_timestamp\":\"" + ts + "\",\"session_id\":\"" + session + "\",\"product_id\":\"" + product + "\"}\n";
+         "\",\"event_timestamp\":\"" + ts + "\",\"session_id\":\"" + session + "\",\"product_id\":\"" + product +
+         "\"}\n";
 }
 
 int32_t day(int y, int m, int d) { return days_from_civil(y, static_cast<uint32_t>(m), static_cast<uint32_t>(d)); }
@@ -106,8 +107,8 @@ TEST(Gold, FeaturesAndLabelsFollowTheContractAtWindowBoundaries) {
   EXPECT_EQ(s.field(*s.index_of("engagement_score")).type, DataType::float64());
   EXPECT_EQ(s.field(*s.index_of("last_event_ts")).type, DataType::timestamp());
   EXPECT_EQ(s.field(*s.index_of("feature_date")).type, DataType::date());
-  const Batch rows = delta::DeltaScan(gold, {.filter = {{"feature_date", CompareOp::kEq, {Value::date(day(2025, 3, 2))}}}})
-                         .read_all();
+  const Batch rows =
+      delta::DeltaScan(gold, {.filter = {{"feature_date", CompareOp::kEq, {Value::date(day(2025, 3, 2))}}}}).read_all();
   ASSERT_EQ(rows.num_rows(), 2u);
   auto col = [&](const char* name) { return rows.column(*rows.schema()->index_of(name)); };
   // Rows are sorted by customer: c1 first.
@@ -134,7 +135,8 @@ TEST(Gold, FeaturesAndLabelsFollowTheContractAtWindowBoundaries) {
   EXPECT_EQ(delta::DeltaScan(after, {}).read_all().num_rows(), 4u);
 
   const LayerResult l = run_labels(ctx, spec.labels[0], exec);
-  const Batch labels = delta::DeltaScan(delta::DeltaTable::open(dir.file("lake/churn/gold/labels")).latest(), {}).read_all();
+  const Batch labels =
+      delta::DeltaScan(delta::DeltaTable::open(dir.file("lake/churn/gold/labels")).latest(), {}).read_all();
   // Last complete date is 2025-04-30: 3/2 + 30 = 4/1 is labelled; 3/10 + 30 = 4/9 too.
   // c1 at 3/2: churned (cancel on 3/5); c1 at 3/10: already churned → excluded; c2: 0 at both dates.
   std::map<std::pair<std::string, int32_t>, int32_t> got;

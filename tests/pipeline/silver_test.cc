@@ -63,7 +63,8 @@ struct Fixture {
   LayerResult silver(int64_t at) { return run_silver(ctx(at), spec.silver[0], exec); }
   void write(const std::string& name, const std::string& text) const { std::ofstream(dir.file("raw/" + name)) << text; }
   Batch rows(std::vector<std::string> columns) const {
-    return delta::DeltaScan(delta::DeltaTable::open(dir.file("lake/churn/silver/customers")).latest(), {.columns = columns})
+    return delta::DeltaScan(delta::DeltaTable::open(dir.file("lake/churn/silver/customers")).latest(),
+                            {.columns = columns})
         .read_all();
   }
 };
@@ -103,25 +104,33 @@ TEST(Silver, GeneratedDataEveryRowAccountedForAndIdempotent) {
 
 TEST(Silver, IncrementalRunsSeeOnlyNewRowsAndDuplicatesAcrossRunsLandOnce) {
   Fixture f;
-  f.write("1.json",
-          R"({"event_id":"e1","customer_id":"c1","event_type":" login ","event_timestamp":"2025-03-01T10:00:00Z","country":"de","product_id":"x","session_id":"x"})" "\n"
-          R"({"event_id":"e2","customer_id":"c1","event_type":"PURCHASE","event_timestamp":"2025-03-02T10:00:00Z","country":null,"product_id":"x","session_id":"x"})" "\n");
+  f.write(
+      "1.json",
+      R"({"event_id":"e1","customer_id":"c1","event_type":" login ","event_timestamp":"2025-03-01T10:00:00Z","country":"de","product_id":"x","session_id":"x"})"
+      "\n"
+      R"({"event_id":"e2","customer_id":"c1","event_type":"PURCHASE","event_timestamp":"2025-03-02T10:00:00Z","country":null,"product_id":"x","session_id":"x"})"
+      "\n");
   f.bronze(1000);
   const LayerResult s1 = f.silver(1000);
   EXPECT_EQ(s1.rows_out, 2);
   // A later delivery repeats e2 and adds a late event e0 from before the others.
-  f.write("2.json",
-          R"({"event_id":"e2","customer_id":"c1","event_type":"PURCHASE","event_timestamp":"2025-03-02T10:00:00Z","country":null,"product_id":"x","session_id":"x"})" "\n"
-          R"({"event_id":"e0","customer_id":"c1","event_type":"login","event_timestamp":"2025-02-01T10:00:00Z","country":"FR","product_id":"x","session_id":"x"})" "\n"
-          R"({"event_id":"e3","customer_id":null,"event_type":"login","event_timestamp":"2025-03-03T10:00:00Z","country":"x","product_id":"x","session_id":"x"})" "\n"
-          R"({"event_id":"e4","customer_id":"c2","event_type":"login","event_timestamp":"not a time","country":"x","product_id":"x","session_id":"x"})" "\n");
+  f.write(
+      "2.json",
+      R"({"event_id":"e2","customer_id":"c1","event_type":"PURCHASE","event_timestamp":"2025-03-02T10:00:00Z","country":null,"product_id":"x","session_id":"x"})"
+      "\n"
+      R"({"event_id":"e0","customer_id":"c1","event_type":"login","event_timestamp":"2025-02-01T10:00:00Z","country":"FR","product_id":"x","session_id":"x"})"
+      "\n"
+      R"({"event_id":"e3","customer_id":null,"event_type":"login","event_timestamp":"2025-03-03T10:00:00Z","country":"x","product_id":"x","session_id":"x"})"
+      "\n"
+      R"({"event_id":"e4","customer_id":"c2","event_type":"login","event_timestamp":"not a time","country":"x","product_id":"x","session_id":"x"})"
+      "\n");
   f.bronze(2000);
   const LayerResult s2 = f.silver(2000);
   expect_accounted(s2);
   EXPECT_EQ(s2.rows_in, 4);
-  EXPECT_EQ(s2.rows_out, 1);          // e0, the late event
-  EXPECT_EQ(s2.already_present, 1);   // e2 again
-  EXPECT_EQ(s2.quarantined, 2);       // NULL customer, unparseable time
+  EXPECT_EQ(s2.rows_out, 1);         // e0, the late event
+  EXPECT_EQ(s2.already_present, 1);  // e2 again
+  EXPECT_EQ(s2.quarantined, 2);      // NULL customer, unparseable time
   const Batch out = f.rows({"event_id", "event_type", "country_code"});
   EXPECT_EQ(out.num_rows(), 3u);
   std::map<std::string, std::string> types, countries;
@@ -129,12 +138,13 @@ TEST(Silver, IncrementalRunsSeeOnlyNewRowsAndDuplicatesAcrossRunsLandOnce) {
     types[std::string(out.column(0)->strings()[r])] = std::string(out.column(1)->strings()[r]);
     countries[std::string(out.column(0)->strings()[r])] = std::string(out.column(2)->strings()[r]);
   }
-  EXPECT_EQ(types["e1"], "LOGIN");       // trimmed, upper-cased
+  EXPECT_EQ(types["e1"], "LOGIN");  // trimmed, upper-cased
   EXPECT_EQ(countries["e2"], "UNKNOWN");
   EXPECT_EQ(countries["e1"], "DE");
-  const Batch q = delta::DeltaScan(delta::DeltaTable::open(f.dir.file("lake/churn/silver/customers_quarantine")).latest(),
-                                   {.columns = {"event_id", "_rule"}})
-                      .read_all();
+  const Batch q =
+      delta::DeltaScan(delta::DeltaTable::open(f.dir.file("lake/churn/silver/customers_quarantine")).latest(),
+                       {.columns = {"event_id", "_rule"}})
+          .read_all();
   std::map<std::string, std::string> rules;
   for (size_t r = 0; r < q.num_rows(); ++r)
     rules[std::string(q.column(0)->strings()[r])] = std::string(q.column(1)->strings()[r]);
@@ -145,8 +155,12 @@ TEST(Silver, IncrementalRunsSeeOnlyNewRowsAndDuplicatesAcrossRunsLandOnce) {
 TEST(Silver, FailRulesStopBeforeCommittingAndDropRulesAreCounted) {
   Fixture f;
   f.spec.silver[0].expect[0].action = ViolationAction::kDrop;
-  f.write("1.json", R"({"event_id":"e1","customer_id":null,"event_type":"x","event_timestamp":"2025-03-01T10:00:00Z","country":"x","product_id":"x","session_id":"x"})" "\n"
-                    R"({"event_id":"e2","customer_id":"c","event_type":"x","event_timestamp":"2025-03-01T10:00:00Z","country":"x","product_id":"x","session_id":"x"})" "\n");
+  f.write(
+      "1.json",
+      R"({"event_id":"e1","customer_id":null,"event_type":"x","event_timestamp":"2025-03-01T10:00:00Z","country":"x","product_id":"x","session_id":"x"})"
+      "\n"
+      R"({"event_id":"e2","customer_id":"c","event_type":"x","event_timestamp":"2025-03-01T10:00:00Z","country":"x","product_id":"x","session_id":"x"})"
+      "\n");
   f.bronze(1000);
   const LayerResult s = f.silver(1000);
   EXPECT_EQ(s.dropped, 1);
@@ -154,7 +168,10 @@ TEST(Silver, FailRulesStopBeforeCommittingAndDropRulesAreCounted) {
   expect_accounted(s);
   Fixture g;
   g.spec.silver[0].expect_output[0].action = ViolationAction::kFail;
-  g.write("1.json", R"({"event_id":"e1","customer_id":"c","event_type":"x","event_timestamp":"garbage","country":"x","product_id":"x","session_id":"x"})" "\n");
+  g.write(
+      "1.json",
+      R"({"event_id":"e1","customer_id":"c","event_type":"x","event_timestamp":"garbage","country":"x","product_id":"x","session_id":"x"})"
+      "\n");
   g.bronze(1000);
   try {
     g.silver(1000);
@@ -167,7 +184,10 @@ TEST(Silver, FailRulesStopBeforeCommittingAndDropRulesAreCounted) {
 
 TEST(Silver, FullRefreshRebuildsFromAllOfBronze) {
   Fixture f;
-  f.write("1.json", R"({"event_id":"e1","customer_id":"c","event_type":"x","event_timestamp":"2025-03-01T10:00:00Z","country":"x","product_id":"x","session_id":"x"})" "\n");
+  f.write(
+      "1.json",
+      R"({"event_id":"e1","customer_id":"c","event_type":"x","event_timestamp":"2025-03-01T10:00:00Z","country":"x","product_id":"x","session_id":"x"})"
+      "\n");
   f.bronze(1000);
   f.silver(1000);
   RunContext ctx = f.ctx(3000);

@@ -40,7 +40,8 @@ void append(const std::string& path, const Batch& b, std::map<std::string, std::
 std::map<int64_t, std::string> contents(const std::string& path) {
   const Batch all = delta::DeltaScan(delta::DeltaTable::open(path).latest(), {}).read_all();
   std::map<int64_t, std::string> out;
-  for (size_t r = 0; r < all.num_rows(); ++r) out[all.column(0)->data<int64_t>()[r]] = std::string(all.column(1)->strings()[r]);
+  for (size_t r = 0; r < all.num_rows(); ++r)
+    out[all.column(0)->data<int64_t>()[r]] = std::string(all.column(1)->strings()[r]);
   return out;
 }
 
@@ -48,7 +49,9 @@ std::map<int64_t, std::string> contents(const std::string& path) {
 
 TEST(Optimize, BinPacksSmallFilesPerPartitionWithoutChangingData) {
   testing::TempDir dir;
-  for (int i = 0; i < 5; ++i) append(dir.path(), rows({{i, "n" + std::to_string(i), "a"}}), {{"bullion.sources", "[{\"path\":\"f" + std::to_string(i) + "\"}]"}});
+  for (int i = 0; i < 5; ++i)
+    append(dir.path(), rows({{i, "n" + std::to_string(i), "a"}}),
+           {{"bullion.sources", "[{\"path\":\"f" + std::to_string(i) + "\"}]"}});
   append(dir.path(), rows({{100, "x", "b"}}));
   const auto before = contents(dir.path());
   exec::ExecContext exec;
@@ -65,7 +68,8 @@ TEST(Optimize, BinPacksSmallFilesPerPartitionWithoutChangingData) {
   // The ingest ledger travels with the rows.
   size_t ledger_entries = 0;
   for (const auto& f : snapshot.files())
-    if (auto it = f.tags.find("bullion.sources"); it != f.tags.end()) ledger_entries += std::count(it->second.begin(), it->second.end(), '{');
+    if (auto it = f.tags.find("bullion.sources"); it != f.tags.end())
+      ledger_entries += std::count(it->second.begin(), it->second.end(), '{');
   EXPECT_EQ(ledger_entries, 5u);
   // Nothing left to do.
   EXPECT_FALSE(optimize(dir.path(), {}, exec).version);

@@ -18,15 +18,18 @@ namespace {
 
 SchemaPtr event_schema() {
   return std::make_shared<Schema>(std::vector<Field>{Field("id", DataType::int64()), Field("name", DataType::string()),
-                                                     Field("ts", DataType::timestamp()), Field("day", DataType::date())});
+                                                     Field("ts", DataType::timestamp()),
+                                                     Field("day", DataType::date())});
 }
 
 Batch events(int64_t first, int64_t count, int32_t day) {
   Batch b = Batch::empty(event_schema());
   for (int64_t i = first; i < first + count; ++i) {
     b.column(0)->append<int64_t>(i);
-    if (i % 7 == 0) b.column(1)->append_null();
-    else b.column(1)->append_string("name-" + std::to_string(i));
+    if (i % 7 == 0)
+      b.column(1)->append_null();
+    else
+      b.column(1)->append_string("name-" + std::to_string(i));
     b.column(2)->append<int64_t>(1'700'000'000'000'000 + i * 1'234'567);
     b.column(3)->append<int32_t>(day);
   }
@@ -118,7 +121,8 @@ TEST(Table, SchemaEnforcementAndEvolution) {
   testing::TempDir dir;
   write(dir.path(), {events(0, 5, 20000)}, WriteMode::append());
   // A column of another type is refused, naming it.
-  auto wrong = std::make_shared<Schema>(std::vector<Field>{Field("id", DataType::string()), Field("day", DataType::date())});
+  auto wrong =
+      std::make_shared<Schema>(std::vector<Field>{Field("id", DataType::string()), Field("day", DataType::date())});
   Batch wb = Batch::empty(wrong);
   wb.column(0)->append_string("x");
   wb.column(1)->append<int32_t>(20000);
@@ -130,8 +134,8 @@ TEST(Table, SchemaEnforcementAndEvolution) {
     EXPECT_NE(e.message().find("column 'id' is STRING in the data but BIGINT"), std::string::npos) << e.message();
   }
   // A new column needs mergeSchema, then it is added as nullable and old rows read as NULL.
-  auto wider = std::make_shared<Schema>(
-      std::vector<Field>{Field("id", DataType::int64()), Field("extra", DataType::float64()), Field("day", DataType::date())});
+  auto wider = std::make_shared<Schema>(std::vector<Field>{
+      Field("id", DataType::int64()), Field("extra", DataType::float64()), Field("day", DataType::date())});
   Batch xb = Batch::empty(wider);
   xb.column(0)->append<int64_t>(99);
   xb.column(1)->append<double>(1.5);

@@ -21,7 +21,7 @@ enum class CompareOp { kEq, kNe, kLt, kLe, kGt, kGe, kIsNull, kIsNotNull, kIn };
 std::string_view compare_op_name(CompareOp op);  // "=", "<>", "<", ..., "IS NULL", "IN"
 
 struct ColumnPredicate {
-  std::string column;         // top-level column name
+  std::string column;  // top-level column name
   CompareOp op = CompareOp::kEq;
   std::vector<Value> values;  // 1 for comparisons, n for IN, 0 for IS [NOT] NULL
 

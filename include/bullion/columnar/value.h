@@ -40,9 +40,9 @@ class Value {
   // Accessors; the caller checks type and non-NULL first.
   bool as_bool() const { return i_ != 0; }
   int64_t as_int() const { return static_cast<int64_t>(i_); }  // integers, DATE, TIMESTAMP
-  int128 as_int128() const { return i_; }                        // DECIMAL unscaled
-  double as_double() const { return d_; }                        // FLOAT, DOUBLE
-  const std::string& as_string() const { return s_; }            // STRING, BINARY
+  int128 as_int128() const { return i_; }                      // DECIMAL unscaled
+  double as_double() const { return d_; }                      // FLOAT, DOUBLE
+  const std::string& as_string() const { return s_; }          // STRING, BINARY
   const std::vector<Value>& children() const { return children_; }
 
   // Human/SQL rendering: NULL, true, 42, 1.5, 'text', DATE '2026-01-01',

@@ -61,8 +61,8 @@ class Error : public std::runtime_error {
 
 // Invariant check, active in every build type: a failed check is a bug in
 // bullion, reported as Error(kInternal) with the location.
-#define BULLION_ASSERT(cond, ...)                                              \
-  do {                                                                         \
-    if (!(cond)) [[unlikely]]                                                  \
+#define BULLION_ASSERT(cond, ...)                                                         \
+  do {                                                                                    \
+    if (!(cond)) [[unlikely]]                                                             \
       ::bullion::assert_failed(#cond, __FILE__, __LINE__, std::string_view{__VA_ARGS__}); \
   } while (0)

@@ -34,7 +34,7 @@ struct VacuumOptions {
 struct VacuumResult {
   std::vector<std::string> deleted;  // paths relative to the table root, sorted
   uint64_t deleted_bytes = 0;
-  uint64_t kept_files = 0;           // data files kept
+  uint64_t kept_files = 0;  // data files kept
   int64_t earliest_protected_version = 0;
   std::optional<int64_t> commit_version;  // the VACUUM END commit, unless dry run
 };

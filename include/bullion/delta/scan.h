@@ -69,6 +69,7 @@ class DeltaScan {
 // DATE→TIMESTAMP_NTZ, relabelling TIMESTAMP/TIMESTAMP_NTZ, and struct fields
 // matched by (physical) name with missing fields as NULL. kUnsupported for
 // anything else, naming the column.
-ColumnPtr conform_column(const ColumnPtr& column, const Field& target, ColumnMappingMode mode, const std::string& where);
+ColumnPtr conform_column(const ColumnPtr& column, const Field& target, ColumnMappingMode mode,
+                         const std::string& where);
 
 }  // namespace bullion::delta

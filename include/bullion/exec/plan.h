@@ -96,8 +96,8 @@ class Plan {
   // Leaves.
   static Plan values(SchemaPtr schema, std::vector<Batch> batches);
   // A custom source: `morsels` independent producers (e.g. files to read).
-  static Plan source(SchemaPtr schema, size_t morsels,
-                     std::function<void(size_t morsel, const Emit& emit)> produce, std::string description);
+  static Plan source(SchemaPtr schema, size_t morsels, std::function<void(size_t morsel, const Emit& emit)> produce,
+                     std::string description);
 
   // Streaming operators. SQL text is bound against this plan's schema with
   // `options` (parameters such as as_of).

@@ -19,10 +19,10 @@
 namespace bullion::pipeline {
 
 struct RunContext {
-  std::string lakehouse;            // root directory
+  std::string lakehouse;  // root directory
   const PipelineSpec* spec = nullptr;
-  std::string run_id;               // one id for all layers of a run
-  int64_t started_at_micros = 0;    // also Bronze's _ingested_at
+  std::string run_id;             // one id for all layers of a run
+  int64_t started_at_micros = 0;  // also Bronze's _ingested_at
   bool dry_run = false;
   bool full_refresh = false;
 };
@@ -33,15 +33,15 @@ struct LayerResult {
   std::string status = "SUCCESS";  // SUCCESS, SKIPPED (nothing to do), FAILED
   std::string message;
   int64_t rows_in = 0;
-  int64_t rows_out = 0;      // rows written to the table
-  int64_t quarantined = 0;   // rows written to the quarantine table
+  int64_t rows_out = 0;     // rows written to the table
+  int64_t quarantined = 0;  // rows written to the quarantine table
   int64_t deduplicated = 0;
   int64_t already_present = 0;
-  int64_t dropped = 0;       // by expectations with on_violation: drop
-  int64_t rescued = 0;       // rows with _rescued_data
-  int64_t warned = 0;        // expectation violations kept (on_violation: warn)
-  std::map<std::string, int64_t> files;               // bronze: new, skipped, changed, ...
-  std::map<std::string, int64_t> versions_read;       // table → version
+  int64_t dropped = 0;                           // by expectations with on_violation: drop
+  int64_t rescued = 0;                           // rows with _rescued_data
+  int64_t warned = 0;                            // expectation violations kept (on_violation: warn)
+  std::map<std::string, int64_t> files;          // bronze: new, skipped, changed, ...
+  std::map<std::string, int64_t> versions_read;  // table → version
   std::optional<int64_t> version_written;
   std::optional<int64_t> quarantine_version_written;
   std::vector<std::string> warnings;

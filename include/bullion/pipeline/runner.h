@@ -19,7 +19,7 @@
 namespace bullion::pipeline {
 
 struct RunOptions {
-  std::optional<std::string> only;  // bronze, silver, gold or labels
+  std::optional<std::string> only;   // bronze, silver, gold or labels
   std::vector<int32_t> as_of_dates;  // gold; empty: today (UTC)
   bool dry_run = false;
   bool full_refresh = false;

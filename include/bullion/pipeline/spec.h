@@ -20,8 +20,8 @@ namespace bullion::pipeline {
 
 struct SpecPos {
   std::string file;
-  int line = 0;    // 1-based
-  int column = 0;  // 1-based
+  int line = 0;                   // 1-based
+  int column = 0;                 // 1-based
   std::string to_string() const;  // "pipeline.yaml:12:5"
 };
 
@@ -103,10 +103,10 @@ struct TrainSpec {
 };
 
 struct PipelineSpec {
-  std::string file;   // path as given
-  std::string dir;    // directory of the file (for relative source paths)
-  std::string text;   // the YAML text
-  std::string hash;   // hex digest of the text (logged with runs and commits)
+  std::string file;  // path as given
+  std::string dir;   // directory of the file (for relative source paths)
+  std::string text;  // the YAML text
+  std::string hash;  // hex digest of the text (logged with runs and commits)
   std::string name;
   std::vector<BronzeSpec> bronze;
   std::vector<SilverSpec> silver;

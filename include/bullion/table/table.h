@@ -49,7 +49,7 @@ struct WriteMode {
 struct CommitInfo {
   std::string operation = "WRITE";
   std::map<std::string, std::string> parameters;
-  std::string bullion_json;  // bullion's own metadata (pipeline, layer, lineage, spec hash)
+  std::string bullion_json;       // bullion's own metadata (pipeline, layer, lineage, spec hash)
   std::optional<delta::Txn> txn;  // exactly-once marker (app id, version)
   bool merge_schema = false;
   // The write depended on the table's current rows (e.g. an insert-only
