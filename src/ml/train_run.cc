@@ -211,18 +211,6 @@ tracking::DatasetInput delta_input(const TableVersion& t, const std::string& con
   return in;
 }
 
-std::string predictions_csv(const TrainingResult& r) {
-  std::string out = r.data.labelled ? "entity,feature_date,label,probability\n" : "entity,feature_date,probability\n";
-  for (size_t i = 0; i < r.split.test_rows.size(); ++i) {
-    const uint32_t row = r.split.test_rows[i];
-    char p[32];
-    std::snprintf(p, sizeof p, "%.9g", static_cast<double>(r.test_predictions[i]));
-    out += r.data.entities[row] + "," + format_date(r.data.feature_dates[row]) + "," +
-           std::to_string(r.data.labels[row]) + "," + p + "\n";
-  }
-  return out;
-}
-
 void log_params(tracking::TrackingStore& store, const std::string& run_id, const std::vector<tracking::Param>& params) {
   for (size_t i = 0; i < params.size(); i += tracking::kMaxParamsTagsPerBatch) {
     const size_t end = std::min(params.size(), i + tracking::kMaxParamsTagsPerBatch);
@@ -347,7 +335,7 @@ TrainRun train_run(const pipeline::PipelineSpec& spec, const std::string& lakeho
     ScratchDir scratch{join_path(store.tracking_dir(), "tmp/train-" + run_id)};
     const std::vector<std::string> files = write_training_artifacts(r, scratch.path);
     for (size_t i = 1; i < files.size(); ++i) store.log_artifact(run_id, files[i], keys::kPlotsDir);
-    store.log_artifact_bytes(run_id, keys::kTestPredictionsArtifact, predictions_csv(r));
+    store.log_artifact_bytes(run_id, keys::kTestPredictionsArtifact, test_predictions_csv(r));
 
     tracking::XGBoostModelInfo info;
     info.xgb_version = xgboost_version();

@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <thread>
 
 #include "bullion/core/error.h"
 #include "bullion/core/fs.h"
+#include "bullion/core/time.h"
 #include "bullion/ml/plots.h"
 
 namespace bullion::ml {
@@ -39,6 +41,18 @@ TrainingResult train_classifier(Dataset data, const TrainingRequest& request) {
   return TrainingResult{std::move(data),        std::move(split), std::move(params), std::move(model),
                         std::move(predictions), metrics,          std::move(roc),    std::move(pr),
                         std::move(importance),  seconds};
+}
+
+std::string test_predictions_csv(const TrainingResult& result) {
+  std::string out = "entity,feature_date,label,probability\n";
+  for (size_t i = 0; i < result.split.test_rows.size(); ++i) {
+    const uint32_t row = result.split.test_rows[i];
+    char p[32];
+    std::snprintf(p, sizeof p, "%.9g", static_cast<double>(result.test_predictions[i]));
+    out += result.data.entities[row] + "," + format_date(result.data.feature_dates[row]) + "," +
+           std::to_string(result.data.labels[row]) + "," + p + "\n";
+  }
+  return out;
 }
 
 std::vector<std::string> write_training_artifacts(const TrainingResult& result, const std::string& dir) {

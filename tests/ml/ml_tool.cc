@@ -298,15 +298,7 @@ int train(const Args& a) {
   const std::string out = a.require("out");
   const std::vector<std::string> paths = write_training_artifacts(r, out);
 
-  std::string predictions = "entity,feature_date,label,probability\n";
-  for (size_t i = 0; i < r.split.test_rows.size(); ++i) {
-    const uint32_t row = r.split.test_rows[i];
-    char p[32];
-    std::snprintf(p, sizeof p, "%.9g", static_cast<double>(r.test_predictions[i]));
-    predictions += r.data.entities[row] + "," + format_date(r.data.feature_dates[row]) + "," +
-                   std::to_string(r.data.labels[row]) + "," + p + "\n";
-  }
-  FileSystem::local().write_atomic(join_path(out, "predictions.csv"), predictions);
+  FileSystem::local().write_atomic(join_path(out, "predictions.csv"), test_predictions_csv(r));
 
   Json params = Json::object();
   for (const auto& [k, v] : r.params.logged) params[k] = v;

@@ -69,6 +69,11 @@ inline constexpr const char* kRocCurveFile = "roc_curve.svg";
 inline constexpr const char* kPrecisionRecallFile = "precision_recall_curve.svg";
 inline constexpr const char* kFeatureImportanceFile = "feature_importance.svg";
 
+// The test rows' predictions as CSV: "entity,feature_date,label,probability",
+// one line per test row in split order, probabilities as float32 round-trip
+// text (%.9g).
+std::string test_predictions_csv(const TrainingResult& result);
+
 // Writes model.json and the three SVG charts into `dir` (created if needed),
 // each atomically; returns their paths in that order.
 std::vector<std::string> write_training_artifacts(const TrainingResult& result, const std::string& dir);
