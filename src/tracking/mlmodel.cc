@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "bullion/core/fs.h"
 #include "bullion/core/time.h"
@@ -16,37 +17,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
+// A JSON string literal (MLflow's column specs are JSON inside the YAML).
+std::string json_string(const std::string& s) { return nlohmann::json(s).dump(); }
 
 // "2026-11-25 10:15:30.123456": Python's str(datetime.utcnow()).
 std::string python_utc_time(int64_t micros) {
