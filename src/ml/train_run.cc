@@ -125,10 +125,16 @@ std::vector<TableVersion> upstream_of(const std::string& lakehouse, const std::v
   return out;
 }
 
-// Gold ⋈ labels at the given versions, as batches holding the entity, date,
-// features and label columns.
-std::vector<Batch> read_training_rows(const TableVersion& features, const TableVersion& labels,
-                                      const DatasetColumns& columns, exec::ExecContext& ctx) {
+// Gold ⋈ labels at the given versions: batches holding the entity, date,
+// features and label columns, and the two tables' schemas at those versions.
+struct TrainingRows {
+  std::vector<Batch> batches;
+  SchemaPtr features_schema;
+  SchemaPtr labels_schema;
+};
+
+TrainingRows read_training_rows(const TableVersion& features, const TableVersion& labels, const DatasetColumns& columns,
+                                exec::ExecContext& ctx) {
   const delta::Snapshot fsnap = open_version(features);
   const delta::Snapshot lsnap = open_version(labels);
   auto require = [](const delta::Snapshot& s, const TableVersion& t, const std::string& column, const char* role) {
@@ -170,7 +176,7 @@ std::vector<Batch> read_training_rows(const TableVersion& features, const TableV
                                    columns.feature_date + ")",
                                "run the labels layer for the Gold dates (bullion run <spec> --only labels); labels "
                                "exist only for dates whose horizon has passed");
-  return rows;
+  return {std::move(rows), fsnap.schema_ptr(), lsnap.schema_ptr()};
 }
 
 std::string json_list(const std::vector<std::string>& names) { return Json(names).dump(); }
@@ -312,8 +318,8 @@ TrainRun train_run(const pipeline::PipelineSpec& spec, const std::string& lakeho
     log_params(store, run_id, params);
     store.log_artifact_bytes(run_id, keys::kSpecArtifact, spec.text);
 
-    const std::vector<Batch> rows = read_training_rows(features, labels, request.columns, ctx);
-    TrainingResult training = train_classifier(std::span<const Batch>(rows), request);
+    const TrainingRows rows = read_training_rows(features, labels, request.columns, ctx);
+    TrainingResult training = train_classifier(std::span<const Batch>(rows.batches), request);
     const TrainingResult& r = training;
 
     std::vector<tracking::Param> trained;
@@ -323,14 +329,12 @@ TrainRun train_run(const pipeline::PipelineSpec& spec, const std::string& lakeho
     log_params(store, run_id, trained);
 
     // The inputs as MLflow datasets (the run page's "Datasets used").
-    const delta::Snapshot fsnap = delta::DeltaTable::open(features.path).at_version(features.version);
-    const delta::Snapshot lsnap = delta::DeltaTable::open(labels.path).at_version(labels.version);
     std::vector<std::string> fcols = {request.columns.entity, request.columns.feature_date};
     fcols.insert(fcols.end(), request.columns.features.begin(), request.columns.features.end());
-    store.log_inputs(run_id, {delta_input(features, "training", r.data.num_rows(), fcols, fsnap.schema()),
+    store.log_inputs(run_id, {delta_input(features, "training", r.data.num_rows(), fcols, *rows.features_schema),
                               delta_input(labels, "training", r.data.num_rows(),
                                           {request.columns.entity, request.columns.feature_date, request.columns.label},
-                                          lsnap.schema())});
+                                          *rows.labels_schema)});
 
     ScratchDir scratch{join_path(store.tracking_dir(), "tmp/train-" + run_id)};
     const std::vector<std::string> files = write_training_artifacts(r, scratch.path);
@@ -462,8 +466,8 @@ Reproduction reproduce_run(const std::string& lakehouse, tracking::TrackingStore
     }
   }
 
-  const std::vector<Batch> rows = read_training_rows(features, labels, request.columns, ctx);
-  TrainingResult training = train_classifier(std::span<const Batch>(rows), request);
+  const TrainingRows rows = read_training_rows(features, labels, request.columns, ctx);
+  TrainingResult training = train_classifier(std::span<const Batch>(rows.batches), request);
   ModelComparison comparison =
       compare_models(logged_json, training.model, training.data.subset(training.split.test_rows));
   return Reproduction{run_id, features, labels, std::move(upstream_notes), comparison, std::move(training)};
