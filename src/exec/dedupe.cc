@@ -1,9 +1,19 @@
 // Dedupe: for each distinct key, keep the first row by an order. Each worker
-// keeps, per key, the best row seen so far (compared by normalized order key
-// bytes, then by input position, so the winner does not depend on thread
-// count) in its own row store; when its memory reservation is refused it
-// writes further rows to per-partition spill files. Finalization resolves
-// each hash partition independently across workers and spilled rows.
+// partitions its input rows by key hash, each row with its order key
+// (normalized order bytes, then input position, so the winner does not depend
+// on the thread count), into per-partition spill files that start in memory as
+// LZ4 blocks of serialized rows and move to disk when the budget refuses.
+// Finalization resolves each partition independently: it reads the
+// partition's rows from every worker, keeps the best row per key and emits the
+// winners.
+//
+// Why not keep candidate rows per key in a hash table while consuming (as the
+// aggregate does)? A dedupe's input is usually nearly unique (Silver drops ~1%
+// duplicates), so that table ends up holding the whole input in its widest,
+// columnar form (16-byte string views, per-column growth): 6 GB for Silver's
+// 10M events, most of its time spent faulting in fresh pages. Serialized and
+// compressed, the same rows take a fraction of that, and a partition at a
+// time is decoded.
 #include <algorithm>
 #include <cstring>
 
@@ -19,12 +29,11 @@ namespace bullion::exec {
 
 namespace {
 
-// Order key plus input position (morsel, row within morsel), big-endian, so
-// byte comparison is a total order. Written into `out` at `p`.
-char* put_position(char* p, uint64_t morsel, uint64_t row) {
+// The input position (morsel, row within morsel), big-endian, appended to an
+// order key so that byte comparison is a total order.
+void put_position(char* p, uint64_t morsel, uint64_t row) {
   for (int s = 56; s >= 0; s -= 8) *p++ = static_cast<char>(morsel >> s);
   for (int s = 56; s >= 0; s -= 8) *p++ = static_cast<char>(row >> s);
-  return p;
 }
 
 std::vector<SortKey> resolve_order(const Schema& schema, const std::vector<SortSpec>& order) {
@@ -35,16 +44,6 @@ std::vector<SortKey> resolve_order(const Schema& schema, const std::vector<SortS
   }
   return keys;
 }
-
-// Rows kept by one worker (or one partition), appended batch by batch.
-struct RowStore {
-  explicit RowStore(const SchemaPtr& schema) : batch(Batch::empty(schema)) {}
-  Batch batch;
-  size_t size() const { return batch.num_columns() == 0 ? 0 : batch.column(0)->size(); }
-  void append(const Batch& rows) {
-    for (size_t c = 0; c < batch.num_columns(); ++c) batch.column(c)->append_from(*rows.column(c), 0, rows.num_rows());
-  }
-};
 
 class DedupeNode final : public PlanNode {
  public:
@@ -68,57 +67,22 @@ class DedupeNode final : public PlanNode {
   std::vector<size_t> key_indexes_;
   std::vector<DataType> key_types_;
   std::vector<SortKey> order_;
-  SchemaPtr spill_schema_;
-};
-
-struct Candidates {
-  GroupTable table;
-  std::vector<std::string_view> best;  // per group: order key + position, in `arena`
-  std::vector<uint32_t> row;           // per group: row in `store`
-  StringArena arena;
-  std::unique_ptr<RowStore> store;
-  size_t memory_bytes() const {
-    return table.memory_bytes() + best.capacity() * sizeof(std::string_view) + row.capacity() * 4 +
-           arena.bytes_reserved() + store->batch.memory_bytes();
-  }
-  // Offers rows of `batch` (with their order keys); keeps the better ones.
-  void offer(const Batch& batch, const KeyEncoder& keys, const std::vector<std::string_view>& order) {
-    std::vector<uint32_t> winners;
-    const size_t base = store->size();
-    for (size_t r = 0; r < batch.num_rows(); ++r) {
-      const uint32_t g = table.find_or_insert(keys.key(r), keys.hash(r));
-      if (g == best.size()) {
-        best.push_back(arena.add(order[r]));
-        row.push_back(static_cast<uint32_t>(base + winners.size()));
-        winners.push_back(static_cast<uint32_t>(r));
-      } else if (order[r] < best[g]) {
-        best[g] = arena.add(order[r]);
-        row[g] = static_cast<uint32_t>(base + winners.size());
-        winners.push_back(static_cast<uint32_t>(r));
-      }
-    }
-    if (winners.empty()) return;
-    store->append(winners.size() == batch.num_rows() ? batch : batch.take(winners.data(), winners.size()));
-  }
+  SchemaPtr spill_schema_;  // the input columns, then __order
 };
 
 struct DedupeWorker {
-  DedupeWorker(const DedupeNode& node, const SchemaPtr& schema, MemoryBudget& budget,
-               const std::vector<DataType>& key_types, const std::vector<SortKey>& order)
-      : encoder(key_types), order_encoder(order, *schema), reservation(budget) {
-    (void)node;
-    candidates.store = std::make_unique<RowStore>(schema);
-  }
+  DedupeWorker(const std::vector<DataType>& key_types, const std::vector<SortKey>& order, const Schema& schema,
+               MemoryBudget& budget)
+      : encoder(key_types), order_encoder(order, schema), reservation(budget), spills(kPartitions) {}
   KeyEncoder encoder;
   SortKeyEncoder order_encoder;
-  Candidates candidates;
   MemoryReservation reservation;
-  bool spilling = false;
-  std::vector<std::unique_ptr<SpillFile>> spills;
+  std::vector<std::unique_ptr<SpillFile>> spills;  // per partition
+  size_t memory_bytes = 0;                         // of the spills still in memory
+  bool on_disk = false;
   size_t current_morsel = SIZE_MAX;
   uint64_t row_in_morsel = 0;
-  Buffer order_bytes;  // order keys with positions, for one batch
-  std::vector<std::string_view> order_keys;
+  std::vector<std::vector<uint32_t>> partition_rows = std::vector<std::vector<uint32_t>>(kPartitions);
 };
 
 struct DedupeRun {
@@ -136,94 +100,95 @@ struct DedupeRun {
     for (size_t idx : node.key_indexes_) keys.push_back(batch.column(idx).get());
     w.encoder.encode(keys, n);
     w.order_encoder.encode(batch);
-    size_t total = 0;
-    for (size_t r = 0; r < n; ++r) total += w.order_encoder.key(r).size() + 16;
-    w.order_bytes.resize(total);
-    w.order_keys.resize(n);
-    char* p = reinterpret_cast<char*>(w.order_bytes.data());
+    auto order = Column::make(DataType::binary());
+    char position[16];
+    std::string key;
     for (size_t r = 0; r < n; ++r) {
-      const std::string_view k = w.order_encoder.key(r);
-      char* start = p;
-      std::memcpy(p, k.data(), k.size());
-      p = put_position(p + k.size(), morsel, w.row_in_morsel + r);
-      w.order_keys[r] = std::string_view(start, static_cast<size_t>(p - start));
+      key.assign(w.order_encoder.key(r));
+      put_position(position, morsel, w.row_in_morsel + r);
+      key.append(position, sizeof position);
+      order->append_string(key);
     }
     w.row_in_morsel += n;
-    if (w.spilling) {
-      auto order_column = Column::make(DataType::binary());
-      for (std::string_view k : w.order_keys) order_column->append_string(k);
-      std::vector<ColumnPtr> columns = batch.columns();
-      columns.push_back(std::move(order_column));
-      Batch rows(node.spill_schema_, std::move(columns), n);
-      std::vector<std::vector<uint32_t>> parts(kPartitions);
-      for (size_t r = 0; r < n; ++r) parts[partition_of(w.encoder.hash(r))].push_back(static_cast<uint32_t>(r));
-      if (w.spills.empty()) w.spills.resize(kPartitions);
-      for (size_t p = 0; p < kPartitions; ++p) {
-        if (parts[p].empty()) continue;
-        if (!w.spills[p]) w.spills[p] = std::make_unique<SpillFile>(node.spill_schema_);
-        w.spills[p]->append(rows.take(parts[p].data(), parts[p].size()));
-      }
-      return;
+    std::vector<ColumnPtr> columns = batch.columns();
+    columns.push_back(std::move(order));
+    const Batch rows(node.spill_schema_, std::move(columns), n);
+    for (auto& part : w.partition_rows) part.clear();
+    for (size_t r = 0; r < n; ++r)
+      w.partition_rows[partition_of(w.encoder.hash(r))].push_back(static_cast<uint32_t>(r));
+    for (size_t p = 0; p < kPartitions; ++p) {
+      const std::vector<uint32_t>& part = w.partition_rows[p];
+      if (part.empty()) continue;
+      auto& file = w.spills[p];
+      if (!file)
+        file = std::make_unique<SpillFile>(node.spill_schema_,
+                                           w.on_disk ? SpillFile::Start::kOnDisk : SpillFile::Start::kInMemory);
+      const size_t before = file->memory_bytes();
+      file->append(rows, part.data(), part.size());
+      w.memory_bytes += file->memory_bytes() - before;
     }
-    w.candidates.offer(batch, w.encoder, w.order_keys);
-    if (!w.reservation.try_resize(w.candidates.memory_bytes())) w.spilling = true;
+    if (!w.on_disk && !w.reservation.try_resize(w.memory_bytes)) {
+      for (auto& file : w.spills)
+        if (file) file->move_to_disk();
+      w.on_disk = true;
+      w.memory_bytes = 0;
+      w.reservation.release_all();
+    }
   }
 
   std::vector<Batch> finalize_partition(size_t part, size_t num_parts) {
-    // Winner per key across workers: (worker or spill store, row).
+    BULLION_ASSERT(num_parts == kPartitions, "dedupe finalizes by spill partition");
+    // The winner per key: its order key and (batch << 32 | row) in `batches`.
     GroupTable table;
-    std::vector<std::string_view> best;              // views into worker arenas or spilled batches kept below
-    std::vector<std::pair<size_t, uint32_t>> where;  // (source, row); source == workers.size() is the spill store
-    std::vector<Batch> spilled_batches;              // keep spilled order keys alive
-    auto offer = [&](std::string_view key, uint64_t hash, std::string_view order, size_t source, uint32_t row) {
-      const uint32_t g = table.find_or_insert(key, hash);
-      if (g == best.size()) {
-        best.push_back(order);
-        where.emplace_back(source, row);
-      } else if (order < best[g]) {
-        best[g] = order;
-        where[g] = {source, row};
-      }
-    };
-    for (size_t wi = 0; wi < workers.size(); ++wi) {
-      const Candidates& c = workers[wi]->candidates;
-      for (uint32_t g = 0; g < c.table.num_groups(); ++g)
-        if (partition_of(c.table.key_hash(g)) % num_parts == part)
-          offer(c.table.key(g), c.table.key_hash(g), c.best[g], wi, c.row[g]);
-    }
-    RowStore spilled_rows(node.child_->schema());
+    std::vector<std::string_view> best;  // views into `batches`' order columns
+    std::vector<uint64_t> where;
+    std::vector<Batch> batches;
     KeyEncoder encoder(node.key_types_);
     for (const auto& w : workers) {
-      if (w->spills.empty() || !w->spills[part]) continue;
-      auto reader = w->spills[part]->reader();
-      Batch rows;
-      while (reader.next(rows)) {
-        std::vector<const Column*> keys;
-        for (size_t idx : node.key_indexes_) keys.push_back(rows.column(idx).get());
-        encoder.encode(keys, rows.num_rows());
-        const Column& order = *rows.column(rows.num_columns() - 1);
-        const size_t base = spilled_rows.size();
-        spilled_rows.append(rows.project([&] {
-          std::vector<size_t> cols(rows.num_columns() - 1);
-          for (size_t i = 0; i < cols.size(); ++i) cols[i] = i;
-          return cols;
-        }()));
-        for (size_t r = 0; r < rows.num_rows(); ++r)
-          offer(encoder.key(r), encoder.hash(r), order.strings()[r], workers.size(), static_cast<uint32_t>(base + r));
-        spilled_batches.push_back(rows);
+      if (!w->spills[part]) continue;
+      {
+        auto reader = w->spills[part]->reader();
+        Batch rows;
+        while (reader.next(rows)) {
+          std::vector<const Column*> keys;
+          for (size_t idx : node.key_indexes_) keys.push_back(rows.column(idx).get());
+          encoder.encode(keys, rows.num_rows());
+          const std::string_view* order = rows.column(rows.num_columns() - 1)->strings();
+          const uint64_t b = batches.size() << 32;
+          for (size_t r = 0; r < rows.num_rows(); ++r) {
+            const uint32_t g = table.find_or_insert(encoder.key(r), encoder.hash(r));
+            if (g == best.size()) {
+              best.push_back(order[r]);
+              where.push_back(b | r);
+            } else if (order[r] < best[g]) {
+              best[g] = order[r];
+              where[g] = b | r;
+            }
+          }
+          batches.push_back(std::move(rows));
+        }
       }
+      w->spills[part].reset();  // each partition is finalized once
     }
-    // Gather winners per source.
-    std::vector<std::vector<uint32_t>> rows(workers.size() + 1);
-    for (const auto& [source, row] : where) rows[source].push_back(row);
-    std::vector<Batch> out;
-    for (size_t s = 0; s < rows.size(); ++s) {
-      if (rows[s].empty()) continue;
-      std::sort(rows[s].begin(), rows[s].end());
-      const Batch& from = s < workers.size() ? workers[s]->candidates.store->batch : spilled_rows.batch;
-      Batch from_synced(node.child_->schema(), from.columns(), from.num_columns() ? from.column(0)->size() : 0);
-      for (size_t offset = 0; offset < rows[s].size(); offset += ctx.batch_rows)
-        out.push_back(from_synced.take(rows[s].data() + offset, std::min(ctx.batch_rows, rows[s].size() - offset)));
+    // Winners in input order of the partition's batches, in output batches of about ctx.batch_rows.
+    std::sort(where.begin(), where.end());
+    std::vector<size_t> data_columns(node.spill_schema_->size() - 1);
+    for (size_t i = 0; i < data_columns.size(); ++i) data_columns[i] = i;
+    std::vector<Batch> out, pieces;
+    size_t piece_rows = 0;
+    std::vector<uint32_t> rows;
+    for (size_t i = 0; i < where.size();) {
+      const uint64_t b = where[i] >> 32;
+      rows.clear();
+      for (; i < where.size() && where[i] >> 32 == b; ++i) rows.push_back(static_cast<uint32_t>(where[i]));
+      pieces.push_back(batches[b].project(data_columns).take(rows.data(), rows.size()));
+      batches[b] = Batch();
+      piece_rows += rows.size();
+      if (piece_rows >= ctx.batch_rows || i == where.size()) {
+        out.push_back(pieces.size() == 1 ? std::move(pieces[0]) : Batch::concat(pieces));
+        pieces.clear();
+        piece_rows = 0;
+      }
     }
     return out;
   }
@@ -232,7 +197,7 @@ struct DedupeRun {
 std::unique_ptr<Stream> DedupeNode::open(ExecContext& ctx) const {
   auto run = std::make_unique<DedupeRun>(DedupeRun{*this, ctx, {}});
   for (size_t w = 0; w < ctx.num_workers(); ++w)
-    run->workers.push_back(std::make_unique<DedupeWorker>(*this, child_->schema(), *ctx.budget, key_types_, order_));
+    run->workers.push_back(std::make_unique<DedupeWorker>(key_types_, order_, *child_->schema(), *ctx.budget));
   auto input = child_->open(ctx);
   for_each_batch(*input, ctx,
                  [&](size_t morsel, size_t worker, Batch&& b) { run->consume(*run->workers[worker], morsel, b); });
