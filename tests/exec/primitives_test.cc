@@ -107,6 +107,51 @@ TEST(Spill, RoundTripsEveryTypeIncludingNested) {
   EXPECT_FALSE(reader.next(got));
 }
 
+TEST(Spill, SelectedRowsStartInMemoryAndMoveToDisk) {
+  const DataType lt = DataType::list(DataType::string());
+  auto schema = schema_of(
+      {Field("i", DataType::int64()), Field("s", DataType::string()), Field("f", DataType::int32()), Field("l", lt)});
+  Batch b = make_batch(schema, {{i(1), s("one"), Value::int32(10), Value::nested(lt, {s("a")})},
+                                {Value::null(DataType::int64()), s(""), Value::int32(20), Value::null(lt)},
+                                {i(3), null_str(), Value::null(DataType::int32()), Value::nested(lt, {s("b"), s("c")})},
+                                {i(4), s("four"), Value::int32(40), Value::nested(lt, {})}});
+  const uint32_t picked[] = {3, 0, 2};
+  const uint64_t spilled_before = total_spilled_bytes();
+  SpillFile file(schema, SpillFile::Start::kInMemory);
+  file.append(b, picked, 3);
+  EXPECT_GT(file.memory_bytes(), 0u);
+  EXPECT_EQ(file.bytes_on_disk(), 0u);
+  EXPECT_EQ(total_spilled_bytes(), spilled_before);
+  auto expect_rows = [&](const SpillFile& f, const std::vector<uint32_t>& rows) {
+    auto reader = f.reader();
+    Batch got;
+    size_t at = 0;
+    while (reader.next(got))
+      for (size_t r = 0; r < got.num_rows(); ++r, ++at) {
+        ASSERT_LT(at, rows.size());
+        EXPECT_EQ(got.row(r), b.row(rows[at])) << at;
+      }
+    EXPECT_EQ(at, rows.size());
+  };
+  file.finish_writing();
+  expect_rows(file, {3, 0, 2});
+  // Moving to disk keeps the blocks already written, frees the memory, and the file reads the same.
+  file.move_to_disk();
+  EXPECT_EQ(file.memory_bytes(), 0u);
+  EXPECT_GT(file.bytes_on_disk(), 0u);
+  EXPECT_EQ(total_spilled_bytes() - spilled_before, file.bytes_on_disk());
+  expect_rows(file, {3, 0, 2});
+
+  // Appends after the move go to the file, after the moved blocks.
+  SpillFile growing(schema, SpillFile::Start::kInMemory);
+  growing.append(b, picked + 1, 1);
+  growing.move_to_disk();
+  growing.append(b);
+  growing.finish_writing();
+  EXPECT_EQ(growing.num_rows(), 5u);
+  expect_rows(growing, {0, 0, 1, 2, 3});
+}
+
 TEST(SortKey, OrdersLikeSparkForEveryDirectionAndNullPlacement) {
   auto schema = schema_of({Field("s", DataType::string()), Field("x", DataType::float64())});
   Batch b = make_batch(schema, {{s("b"), d(1)},
