@@ -497,9 +497,12 @@ class FirstLastState final : public AggregateState {
 // (Spark normalizes floating keys).
 //
 // The pairs are encoded as bytes (the group id, then the value) into one
-// arena and found through an open-addressing table of key indexes with their
-// hashes: no allocation per key, and memory_bytes() is O(1) — the operators
-// ask for it after every batch.
+// arena and found through an open-addressing table: no allocation per key,
+// and memory_bytes() is O(1) — the operators ask for it after every batch.
+// Each slot holds the key index and the upper half of its hash, so a probe
+// touches the key bytes only when the hashes agree. The table is far larger
+// than the caches (millions of pairs), so a batch is encoded and hashed
+// first and each slot is prefetched a few rows ahead of its probe.
 class DistinctState final : public AggregateState {
  public:
   using Factory = std::function<std::unique_ptr<AggregateState>()>;
@@ -510,25 +513,37 @@ class DistinctState final : public AggregateState {
   size_t num_groups() const override { return num_groups_; }
   void update(const Column* input, size_t n, const uint32_t* groups) override {
     if (input->type().id() == TypeId::kNull) return;
-    std::string key;
+    batch_bytes_.clear();
+    batch_starts_.clear();
+    batch_starts_.push_back(0);
     for_each_row(n, groups, [&](size_t i, uint32_t g) {
       if (input->is_null(i)) return;
-      encode(*input, i, g, key);
-      insert(key);
+      encode(*input, i, g, batch_bytes_);
+      batch_starts_.push_back(batch_bytes_.size());
     });
+    insert_batch();
   }
   void merge(const AggregateState& other, const uint32_t* map) override {
     const auto& o = static_cast<const DistinctState&>(other);
-    std::string copy;
+    batch_bytes_.clear();
+    batch_starts_.clear();
+    batch_starts_.push_back(0);
     for (size_t k = 0; k < o.num_keys(); ++k) {
-      copy.assign(o.key(k));
+      const std::string_view kv = o.key(k);
       uint32_t g;
-      std::memcpy(&g, copy.data(), 4);
+      std::memcpy(&g, kv.data(), 4);
       g = mapped(map, g);
       if (g == kSkipGroup) continue;
-      std::memcpy(copy.data(), &g, 4);
-      insert(copy);
+      batch_bytes_.append(reinterpret_cast<const char*>(&g), 4);
+      batch_bytes_.append(kv.substr(4));
+      batch_starts_.push_back(batch_bytes_.size());
+      if (batch_starts_.size() > 4096) {
+        insert_batch();
+        batch_bytes_.clear();
+        batch_starts_.resize(1);
+      }
     }
+    insert_batch();
   }
   ColumnPtr finalize() const override {
     // A fresh inner state (finalize is const): replay the distinct values.
@@ -549,41 +564,63 @@ class DistinctState final : public AggregateState {
   }
   size_t memory_bytes() const override {
     return bytes_.capacity() + starts_.capacity() * sizeof(uint64_t) + hashes_.capacity() * sizeof(uint64_t) +
-           slots_.capacity() * sizeof(uint32_t);
+           slots_.capacity() * sizeof(uint64_t);
   }
 
  private:
+  static constexpr size_t kPrefetchDistance = 8;
+
   size_t num_keys() const { return hashes_.size(); }
   std::string_view key(size_t k) const {
     return std::string_view(bytes_.data() + starts_[k], starts_[k + 1] - starts_[k]);
   }
-  void insert(std::string_view k) {
-    if ((num_keys() + 1) * 2 > slots_.size()) grow();
-    const uint64_t h = XXH3_64bits(k.data(), k.size());
+  // Inserts the keys encoded in batch_bytes_ / batch_starts_.
+  void insert_batch() {
+    const size_t n = batch_starts_.size() - 1;
+    if (n == 0) return;
+    if ((num_keys() + n) * 2 > slots_.size()) grow(num_keys() + n);
+    batch_hashes_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const std::string_view k = batch_key(i);
+      batch_hashes_[i] = XXH3_64bits(k.data(), k.size());
+    }
     const size_t mask = slots_.size() - 1;
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kPrefetchDistance < n) __builtin_prefetch(&slots_[batch_hashes_[i + kPrefetchDistance] & mask]);
+      insert(batch_key(i), batch_hashes_[i], mask);
+    }
+  }
+  std::string_view batch_key(size_t i) const {
+    return std::string_view(batch_bytes_.data() + batch_starts_[i], batch_starts_[i + 1] - batch_starts_[i]);
+  }
+  void insert(std::string_view k, uint64_t h, size_t mask) {
+    const uint64_t tag = h & ~uint64_t{0xffffffff};
     for (size_t s = h & mask;; s = (s + 1) & mask) {
-      const uint32_t slot = slots_[s];
+      const uint64_t slot = slots_[s];
       if (slot == 0) {
-        slots_[s] = static_cast<uint32_t>(num_keys() + 1);
+        slots_[s] = tag | (num_keys() + 1);
         hashes_.push_back(h);
         bytes_.insert(bytes_.end(), k.begin(), k.end());
         starts_.push_back(bytes_.size());
         return;
       }
-      if (hashes_[slot - 1] == h && key(slot - 1) == k) return;
+      if ((slot & ~uint64_t{0xffffffff}) == tag && key((slot & 0xffffffff) - 1) == k) return;
     }
   }
-  void grow() {
-    slots_.assign(std::max<size_t>(64, slots_.size() * 2), 0);
-    const size_t mask = slots_.size() - 1;
+  // Room for `keys` keys at a load factor of at most 1/2.
+  void grow(size_t keys) {
+    size_t size = std::max<size_t>(64, slots_.size());
+    while (keys * 2 > size) size *= 2;
+    slots_.assign(size, 0);
+    const size_t mask = size - 1;
     for (size_t k = 0; k < num_keys(); ++k) {
       size_t s = hashes_[k] & mask;
       while (slots_[s] != 0) s = (s + 1) & mask;
-      slots_[s] = static_cast<uint32_t>(k + 1);
+      slots_[s] = (hashes_[k] & ~uint64_t{0xffffffff}) | (k + 1);
     }
   }
   void encode(const Column& c, size_t i, uint32_t g, std::string& key) const {
-    key.assign(reinterpret_cast<const char*>(&g), 4);
+    key.append(reinterpret_cast<const char*>(&g), 4);
     if (c.type().is_string_like()) {
       key.append(c.strings()[i]);
       return;
@@ -620,8 +657,12 @@ class DistinctState final : public AggregateState {
   std::vector<char> bytes_;       // every key, back to back
   std::vector<uint64_t> starts_;  // key k is bytes_[starts_[k], starts_[k + 1])
   std::vector<uint64_t> hashes_;  // per key
-  std::vector<uint32_t> slots_;   // open addressing: key index + 1, 0 = empty; a power of two
+  std::vector<uint64_t> slots_;   // open addressing: upper hash half | key index + 1; 0 = empty; a power of two
   size_t num_groups_ = 0;
+  // The batch being inserted (reused): encoded keys and their hashes.
+  std::string batch_bytes_;
+  std::vector<uint64_t> batch_starts_;
+  std::vector<uint64_t> batch_hashes_;
 };
 
 // --- the catalogue ---------------------------------------------------------------------
