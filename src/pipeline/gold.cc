@@ -1,8 +1,10 @@
 #include "bullion/pipeline/gold.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "bullion/core/error.h"
 #include "bullion/core/time.h"
@@ -90,20 +92,36 @@ LayerResult run_gold(const RunContext& ctx, const GoldSpec& spec, const std::vec
   }
   const exec::Plan events =
       exec::scan_delta(silver, {.columns = needed}, "to_date(" + quoted(spec.event_time) + ") <= as_of", last_bind);
-  exec::BatchBuffer buffer(events.schema(), *exec.budget);
-  events.execute(exec, [&](Batch&& b) { buffer.add(std::move(b)); });
-  result.rows_in = static_cast<int64_t>(buffer.num_rows());
+  std::vector<int32_t> dates = as_of_dates;
+  std::sort(dates.begin(), dates.end());
+  dates.erase(std::unique(dates.begin(), dates.end()), dates.end());
+  // Several dates read the events from a buffer (within the budget, spilling
+  // beyond it); a single date aggregates them as they stream from the scan.
+  std::optional<exec::BatchBuffer> buffer;
+  std::atomic<int64_t> rows_in{0};
+  exec::Plan source = events;
+  if (dates.size() > 1) {
+    buffer.emplace(events.schema(), *exec.budget);
+    events.execute(exec, [&](Batch&& b) { buffer->add(std::move(b)); });
+    rows_in = static_cast<int64_t>(buffer->num_rows());
+    source = buffer->as_plan();
+  } else {
+    source = events.map(
+        events.schema(),
+        [&](Batch&& b) {
+          rows_in += static_cast<int64_t>(b.num_rows());
+          return std::move(b);
+        },
+        "count the events read");
+  }
 
   const std::string path = table_path(ctx, spec.table);
   const std::string sort_column = spec.zorder_by.empty() ? spec.entity : spec.zorder_by.front();
   if (spec.zorder_by.size() > 1)
     result.warnings.push_back("Z-order by several columns is written as a sort by the first (" + sort_column + ")");
-  std::vector<int32_t> dates = as_of_dates;
-  std::sort(dates.begin(), dates.end());
-  dates.erase(std::unique(dates.begin(), dates.end()), dates.end());
   for (int32_t as_of : dates) {
     const expr::BindOptions bind{{{"as_of", Value::date(as_of)}}};
-    exec::Plan features = buffer.as_plan().filter("to_date(" + quoted(spec.event_time) + ") <= as_of", bind);
+    exec::Plan features = source.filter("to_date(" + quoted(spec.event_time) + ") <= as_of", bind);
     std::vector<exec::NamedExpr> aggregations;
     for (const SpecExpr& a : spec.aggregations) aggregations.push_back({a.name, a.sql});
     try {
@@ -141,6 +159,7 @@ LayerResult run_gold(const RunContext& ctx, const GoldSpec& spec, const std::vec
     result.version_written = w.version;
     result.files["partitions"] += 1;
   }
+  result.rows_in = rows_in;
   if (ctx.dry_run) result.status = "DRY RUN";
   result.seconds = seconds_since(started);
   return result;
