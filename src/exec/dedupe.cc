@@ -1,11 +1,11 @@
 // Dedupe: for each distinct key, keep the first row by an order. Each worker
-// partitions its input rows by key hash, each row with its order key
-// (normalized order bytes, then input position, so the winner does not depend
-// on the thread count), into per-partition spill files that start in memory as
-// LZ4 blocks of serialized rows and move to disk when the budget refuses.
+// partitions its input rows by key hash, each row with its input position
+// (morsel, row), into per-partition spill files that start in memory as LZ4
+// blocks of serialized rows and move to disk when the budget refuses.
 // Finalization resolves each partition independently: it reads the
-// partition's rows from every worker, keeps the best row per key and emits the
-// winners.
+// partition's rows from every worker, compares rows by normalized order bytes
+// followed by the position (so the winner does not depend on the thread
+// count), keeps the best row per key and emits the winners.
 //
 // Why not keep candidate rows per key in a hash table while consuming (as the
 // aggregate does)? A dedupe's input is usually nearly unique (Silver drops ~1%
@@ -31,9 +31,10 @@ namespace {
 
 // The input position (morsel, row within morsel), big-endian, appended to an
 // order key so that byte comparison is a total order.
-void put_position(char* p, uint64_t morsel, uint64_t row) {
+char* put_position(char* p, uint64_t morsel, uint64_t row) {
   for (int s = 56; s >= 0; s -= 8) *p++ = static_cast<char>(morsel >> s);
   for (int s = 56; s >= 0; s -= 8) *p++ = static_cast<char>(row >> s);
+  return p;
 }
 
 std::vector<SortKey> resolve_order(const Schema& schema, const std::vector<SortSpec>& order) {
@@ -54,7 +55,8 @@ class DedupeNode final : public PlanNode {
     for (size_t idx : key_indexes_) key_types_.push_back(schema.field(idx).type);
     order_ = resolve_order(schema, order);
     std::vector<Field> fields = schema.fields();
-    fields.emplace_back("__order", DataType::binary(), false);
+    fields.emplace_back("__morsel", DataType::int64(), false);
+    fields.emplace_back("__row", DataType::int64(), false);
     spill_schema_ = std::make_shared<Schema>(std::move(fields));
   }
   const SchemaPtr& schema() const override { return child_->schema(); }
@@ -67,15 +69,13 @@ class DedupeNode final : public PlanNode {
   std::vector<size_t> key_indexes_;
   std::vector<DataType> key_types_;
   std::vector<SortKey> order_;
-  SchemaPtr spill_schema_;  // the input columns, then __order
+  SchemaPtr spill_schema_;  // the input columns, then the position: __morsel, __row
 };
 
 struct DedupeWorker {
-  DedupeWorker(const std::vector<DataType>& key_types, const std::vector<SortKey>& order, const Schema& schema,
-               MemoryBudget& budget)
-      : encoder(key_types), order_encoder(order, schema), reservation(budget), spills(kPartitions) {}
+  DedupeWorker(const std::vector<DataType>& key_types, MemoryBudget& budget)
+      : encoder(key_types), reservation(budget), spills(kPartitions) {}
   KeyEncoder encoder;
-  SortKeyEncoder order_encoder;
   MemoryReservation reservation;
   std::vector<std::unique_ptr<SpillFile>> spills;  // per partition
   size_t memory_bytes = 0;                         // of the spills still in memory
@@ -99,19 +99,18 @@ struct DedupeRun {
     std::vector<const Column*> keys;
     for (size_t idx : node.key_indexes_) keys.push_back(batch.column(idx).get());
     w.encoder.encode(keys, n);
-    w.order_encoder.encode(batch);
-    auto order = Column::make(DataType::binary());
-    char position[16];
-    std::string key;
+    auto morsels = Column::make(DataType::int64());
+    auto positions = Column::make(DataType::int64());
+    morsels->resize(n);
+    positions->resize(n);
     for (size_t r = 0; r < n; ++r) {
-      key.assign(w.order_encoder.key(r));
-      put_position(position, morsel, w.row_in_morsel + r);
-      key.append(position, sizeof position);
-      order->append_string(key);
+      morsels->mutable_data<int64_t>()[r] = static_cast<int64_t>(morsel);
+      positions->mutable_data<int64_t>()[r] = static_cast<int64_t>(w.row_in_morsel + r);
     }
     w.row_in_morsel += n;
     std::vector<ColumnPtr> columns = batch.columns();
-    columns.push_back(std::move(order));
+    columns.push_back(std::move(morsels));
+    columns.push_back(std::move(positions));
     const Batch rows(node.spill_schema_, std::move(columns), n);
     for (auto& part : w.partition_rows) part.clear();
     for (size_t r = 0; r < n; ++r)
@@ -138,53 +137,68 @@ struct DedupeRun {
 
   std::vector<Batch> finalize_partition(size_t part, size_t num_parts) {
     BULLION_ASSERT(num_parts == kPartitions, "dedupe finalizes by spill partition");
-    // The winner per key: its order key and (batch << 32 | row) in `batches`.
+    // The winner per key: its order bytes and its row in `batches` (flat, from `first_row[batch]`).
     GroupTable table;
-    std::vector<std::string_view> best;  // views into `batches`' order columns
+    std::vector<std::string_view> best;  // views into `orders`
     std::vector<uint64_t> where;
     std::vector<Batch> batches;
+    std::vector<uint64_t> first_row{0};
+    StringArena orders;
     KeyEncoder encoder(node.key_types_);
+    SortKeyEncoder order_encoder(node.order_, *node.spill_schema_);
+    std::string order;
     for (const auto& w : workers) {
       if (!w->spills[part]) continue;
       {
         auto reader = w->spills[part]->reader();
         Batch rows;
         while (reader.next(rows)) {
+          const size_t n = rows.num_rows();
           std::vector<const Column*> keys;
           for (size_t idx : node.key_indexes_) keys.push_back(rows.column(idx).get());
-          encoder.encode(keys, rows.num_rows());
-          const std::string_view* order = rows.column(rows.num_columns() - 1)->strings();
-          const uint64_t b = batches.size() << 32;
-          for (size_t r = 0; r < rows.num_rows(); ++r) {
+          encoder.encode(keys, n);
+          order_encoder.encode(rows);
+          const int64_t* morsel = rows.column(rows.num_columns() - 2)->data<int64_t>();
+          const int64_t* position = rows.column(rows.num_columns() - 1)->data<int64_t>();
+          const uint64_t base = first_row.back();
+          for (size_t r = 0; r < n; ++r) {
+            const std::string_view k = order_encoder.key(r);
+            order.resize(k.size() + 16);
+            std::memcpy(order.data(), k.data(), k.size());
+            put_position(order.data() + k.size(), static_cast<uint64_t>(morsel[r]), static_cast<uint64_t>(position[r]));
             const uint32_t g = table.find_or_insert(encoder.key(r), encoder.hash(r));
             if (g == best.size()) {
-              best.push_back(order[r]);
-              where.push_back(b | r);
-            } else if (order[r] < best[g]) {
-              best[g] = order[r];
-              where[g] = b | r;
+              best.push_back(orders.add(order));
+              where.push_back(base + r);
+            } else if (order < best[g]) {
+              best[g] = orders.add(order);
+              where[g] = base + r;
             }
           }
+          first_row.push_back(base + n);
           batches.push_back(std::move(rows));
         }
       }
       w->spills[part].reset();  // each partition is finalized once
     }
-    // Winners in input order of the partition's batches, in output batches of about ctx.batch_rows.
-    std::sort(where.begin(), where.end());
-    std::vector<size_t> data_columns(node.spill_schema_->size() - 1);
+    // Winners in the order of the partition's rows, in output batches of about ctx.batch_rows.
+    std::vector<bool> winner(first_row.back());
+    for (uint64_t row : where) winner[row] = true;
+    std::vector<size_t> data_columns(node.spill_schema_->size() - 2);
     for (size_t i = 0; i < data_columns.size(); ++i) data_columns[i] = i;
     std::vector<Batch> out, pieces;
     size_t piece_rows = 0;
     std::vector<uint32_t> rows;
-    for (size_t i = 0; i < where.size();) {
-      const uint64_t b = where[i] >> 32;
+    for (size_t b = 0; b < batches.size(); ++b) {
       rows.clear();
-      for (; i < where.size() && where[i] >> 32 == b; ++i) rows.push_back(static_cast<uint32_t>(where[i]));
-      pieces.push_back(batches[b].project(data_columns).take(rows.data(), rows.size()));
+      for (uint64_t r = first_row[b]; r < first_row[b + 1]; ++r)
+        if (winner[r]) rows.push_back(static_cast<uint32_t>(r - first_row[b]));
+      if (!rows.empty()) {
+        pieces.push_back(batches[b].project(data_columns).take(rows.data(), rows.size()));
+        piece_rows += rows.size();
+      }
       batches[b] = Batch();
-      piece_rows += rows.size();
-      if (piece_rows >= ctx.batch_rows || i == where.size()) {
+      if (!pieces.empty() && (piece_rows >= ctx.batch_rows || b + 1 == batches.size())) {
         out.push_back(pieces.size() == 1 ? std::move(pieces[0]) : Batch::concat(pieces));
         pieces.clear();
         piece_rows = 0;
@@ -197,7 +211,7 @@ struct DedupeRun {
 std::unique_ptr<Stream> DedupeNode::open(ExecContext& ctx) const {
   auto run = std::make_unique<DedupeRun>(DedupeRun{*this, ctx, {}});
   for (size_t w = 0; w < ctx.num_workers(); ++w)
-    run->workers.push_back(std::make_unique<DedupeWorker>(key_types_, order_, *child_->schema(), *ctx.budget));
+    run->workers.push_back(std::make_unique<DedupeWorker>(key_types_, *ctx.budget));
   auto input = child_->open(ctx);
   for_each_batch(*input, ctx,
                  [&](size_t morsel, size_t worker, Batch&& b) { run->consume(*run->workers[worker], morsel, b); });
