@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <random>
 #include <set>
@@ -247,6 +248,22 @@ TEST_P(PlanTest, SortIsTotalAndStable) {
       got.emplace_back(b.column(0)->is_null(r) ? std::nullopt : std::optional<int64_t>(b.column(0)->data<int64_t>()[r]),
                        b.column(1)->data<int64_t>()[r]);
   EXPECT_EQ(got, expected);
+}
+
+TEST_P(PlanTest, ExecutePerWorkerGivesEachWorkerItsOwnSequentialSink) {
+  // Per-worker sinks without locks: a worker's calls never overlap, and every row arrives once.
+  std::vector<std::vector<std::string>> sinks(ctx_.num_workers());
+  std::vector<std::atomic<int>> busy(ctx_.num_workers());
+  input_.dedupe({"k", "g"}, {{"ord", false}}).execute_per_worker(ctx_, [&](size_t worker, Batch&& b) {
+    ASSERT_LT(worker, sinks.size());
+    ASSERT_EQ(busy[worker]++, 0) << "two calls for worker " << worker << " at once";
+    for (const std::string& row : rendered({b})) sinks[worker].push_back(row);
+    --busy[worker];
+  });
+  std::vector<std::string> all;
+  for (const auto& sink : sinks) all.insert(all.end(), sink.begin(), sink.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all, rendered(input_.dedupe({"k", "g"}, {{"ord", false}}).collect(ctx_)));
 }
 
 TEST_P(PlanTest, UnionAndLimit) {
