@@ -147,6 +147,10 @@ struct DedupeRun {
     KeyEncoder encoder(node.key_types_);
     SortKeyEncoder order_encoder(node.order_, *node.spill_schema_);
     std::string order;
+    uint64_t rows_in_partition = 0;
+    for (const auto& w : workers)
+      if (w->spills[part]) rows_in_partition += w->spills[part]->num_rows();
+    table.reserve(rows_in_partition);  // a dedupe's input is mostly distinct keys
     for (const auto& w : workers) {
       if (!w->spills[part]) continue;
       {

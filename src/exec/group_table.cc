@@ -19,9 +19,19 @@ size_t GroupTable::memory_bytes() const {
          hashes_.capacity() * sizeof(uint64_t) + arena_->bytes_reserved();
 }
 
-void GroupTable::grow() {
+void GroupTable::reserve(size_t keys) {
+  size_t size = slots_.size();
+  while (keys * 2 > size) size *= 2;
+  if (size != slots_.size()) rehash(size);
+  keys_.reserve(keys);
+  hashes_.reserve(keys);
+}
+
+void GroupTable::grow() { rehash(slots_.size() * 2); }
+
+void GroupTable::rehash(size_t size) {
   std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.size() * 2, Slot{0, kNotFound});
+  slots_.assign(size, Slot{0, kNotFound});
   mask_ = slots_.size() - 1;
   for (const Slot& s : old) {
     if (s.group == kNotFound) continue;

@@ -32,6 +32,8 @@ class GroupTable {
   uint64_t key_hash(uint32_t group) const { return hashes_[group]; }
   const std::vector<std::string_view>& keys() const { return keys_; }
 
+  // Sizes the table for `keys` groups without growing on the way.
+  void reserve(size_t keys);
   size_t memory_bytes() const;
   void clear();
 
@@ -41,6 +43,7 @@ class GroupTable {
     uint32_t group;  // kNotFound when empty
   };
   void grow();
+  void rehash(size_t size);
 
   std::vector<Slot> slots_;
   size_t mask_;
