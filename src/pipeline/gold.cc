@@ -184,13 +184,19 @@ LayerResult run_labels(const RunContext& ctx, const LabelsSpec& spec, exec::Exec
     throw Error::invalid_input("labels table " + spec.table + ": " + spec.from + " has no events to label from");
   const int32_t last_complete = last.column(0)->data<int32_t>()[0] - 1;
 
-  // First positive event date per entity.
-  exec::Plan positives = exec::scan_delta(events, {});
+  // First positive event date per entity, reading only the entity, the event time and what positive_when reads.
+  expr::ExprPtr positive;
   try {
-    positives = positives.filter(spec.positive_when.sql);
+    positive = expr::compile_predicate(spec.positive_when.sql, events.schema());
   } catch (const Error& e) {
     throw Error(e.category(), spec.positive_when.pos.to_string() + ": positive_when: " + e.message(), e.hint());
   }
+  std::vector<std::string> needed;
+  for (const std::string& c : {spec.entity, spec.event_time})
+    if (const auto idx = events.schema().find_case_insensitive(c)) needed.push_back(events.schema().field(*idx).name);
+  for (const std::string& c : expr::referenced_columns(*positive))
+    if (std::find(needed.begin(), needed.end(), c) == needed.end()) needed.push_back(c);
+  exec::Plan positives = exec::scan_delta(events, {.columns = needed}).filter(positive);
   positives = positives.aggregate({spec.entity}, {{"__first_positive", "min(" + event_date + ")"}})
                   .project({{"__entity", quoted(spec.entity)}, {"__first_positive", "__first_positive"}});
   const std::string date_column = "feature_date";
