@@ -74,8 +74,7 @@ void serialize_column(const Column& c, size_t n, Buffer& out, const uint32_t* ro
       out.resize(at + total);
       for (size_t i = 0; i < n; ++i) {
         const std::string_view v = s[row(i)];
-        if (v.empty()) continue;
-        std::memcpy(out.data() + at, v.data(), v.size());
+        copy_bytes(reinterpret_cast<char*>(out.data()) + at, v.data(), v.size());
         at += v.size();
       }
       break;
