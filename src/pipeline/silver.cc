@@ -218,8 +218,7 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
       if (good.size() != b.num_rows()) route(b, violation, route_columns);
     }
     if (good.size() == b.num_rows()) return Batch(schema, b.project(keep).columns(), good.size());  // no copy
-    const Batch rows = b.take(good.data(), good.size());
-    return Batch(schema, rows.project(keep).columns(), good.size());
+    return Batch(schema, b.project(keep).take(good.data(), good.size()).columns(), good.size());
   };
   exec::Plan p2 = exec::scan_delta(from, scan_options)
                       .project(stage1)
