@@ -37,6 +37,34 @@ void put(Buffer& b, T v) {
   b.append(&v, sizeof v);
 }
 
+// How a serialized column starts.
+constexpr uint8_t kPlain = 0;
+constexpr uint8_t kWithValidity = 1;  // n validity bytes follow
+constexpr uint8_t kConstant = 2;      // no NULLs, one value for all n rows
+
+// Whether the selected rows of a flat column hold one non-NULL value.
+bool is_constant(const Column& c, size_t n, const uint32_t* rows) {
+  auto row = [rows](size_t i) { return rows ? rows[i] : i; };
+  if (const uint8_t* validity = c.validity())
+    for (size_t i = 0; i < n; ++i)
+      if (!validity[row(i)]) return false;
+  if (c.type().is_string_like()) {
+    const std::string_view* s = c.strings();
+    const std::string_view first = s[row(0)];
+    for (size_t i = 1; i < n; ++i) {
+      const std::string_view v = s[row(i)];
+      if (v.size() != first.size() || (v.data() != first.data() && v != first)) return false;
+    }
+    return true;
+  }
+  const size_t w = c.type().value_width();
+  const uint8_t* data = c.data<uint8_t>();
+  const uint8_t* first = data + row(0) * w;
+  for (size_t i = 1; i < n; ++i)
+    if (std::memcmp(data + row(i) * w, first, w) != 0) return false;
+  return true;
+}
+
 // Serializes rows [0, n) of `c`, or rows[0..n) when `rows` is given.
 void serialize_column(const Column& c, size_t n, Buffer& out, const uint32_t* rows = nullptr) {
   const DataType& t = c.type();
@@ -44,8 +72,21 @@ void serialize_column(const Column& c, size_t n, Buffer& out, const uint32_t* ro
     serialize_column(*c.take(rows, n), n, out);
     return;
   }
+  auto row = [rows](size_t i) { return rows ? rows[i] : i; };
   const uint8_t* validity = c.validity();
-  put<uint8_t>(out, validity ? 1 : 0);
+  if (n > 1 && !t.is_nested() && t.id() != TypeId::kNull && is_constant(c, n, rows)) {
+    // One value for every row (a file name, a load time, a source tag): written once.
+    put<uint8_t>(out, kConstant);
+    if (t.is_string_like()) {
+      const std::string_view v = c.strings()[row(0)];
+      put<uint32_t>(out, static_cast<uint32_t>(v.size()));
+      put_bytes(out, v.data(), v.size());
+    } else {
+      put_bytes(out, c.data<uint8_t>() + row(0) * t.value_width(), t.value_width());
+    }
+    return;
+  }
+  put<uint8_t>(out, validity ? kWithValidity : kPlain);
   if (validity) {
     if (rows) {
       const size_t at = out.size();
@@ -55,7 +96,6 @@ void serialize_column(const Column& c, size_t n, Buffer& out, const uint32_t* ro
       put_bytes(out, validity, n);
     }
   }
-  auto row = [rows](size_t i) { return rows ? rows[i] : i; };
   switch (t.id()) {
     case TypeId::kNull:
       break;
@@ -140,9 +180,25 @@ class Cursor {
 };
 
 void deserialize_column(Column& c, size_t n, Cursor& in) {
-  const bool has_validity = in.get<uint8_t>() != 0;
-  const uint8_t* validity = has_validity ? in.take(n) : nullptr;
+  const uint8_t kind = in.get<uint8_t>();
   const DataType& t = c.type();
+  if (kind == kConstant) {
+    c.resize(n);
+    if (t.is_string_like()) {
+      const uint32_t len = in.get<uint32_t>();
+      const std::string_view v = c.arena().add(std::string_view(reinterpret_cast<const char*>(in.take(len)), len));
+      std::string_view* s = c.mutable_strings();
+      for (size_t i = 0; i < n; ++i) s[i] = v;
+    } else {
+      const size_t w = t.value_width();
+      const uint8_t* value = in.take(w);
+      uint8_t* data = c.mutable_data<uint8_t>();
+      for (size_t i = 0; i < n; ++i) std::memcpy(data + i * w, value, w);
+    }
+    return;
+  }
+  if (kind > kConstant) throw Error::corrupt("spill file block is damaged (column kind " + std::to_string(kind) + ")");
+  const uint8_t* validity = kind == kWithValidity ? in.take(n) : nullptr;
   switch (t.id()) {
     case TypeId::kNull:
       c.resize(n);

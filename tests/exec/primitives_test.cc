@@ -152,6 +152,40 @@ TEST(Spill, SelectedRowsStartInMemoryAndMoveToDisk) {
   expect_rows(growing, {0, 0, 1, 2, 3});
 }
 
+TEST(Spill, ColumnsWithOneValueAreWrittenOnceAndReadBackPerRow) {
+  auto schema = schema_of({Field("file", DataType::string()), Field("at", DataType::int64()),
+                           Field("d", DataType::decimal(20, 2)), Field("v", DataType::string())});
+  Batch b = Batch::empty(schema);
+  for (int r = 0; r < 1000; ++r) {
+    b.column(0)->append_string("events-00007.json");
+    b.column(1)->append<int64_t>(1764096725880471);
+    b.column(2)->append_value(Value::decimal(12345, 20, 2));
+    r == 500 ? b.column(3)->append_null() : b.column(3)->append_string("v" + std::to_string(r % 7));
+  }
+  b.sync_num_rows();
+  SpillFile constant(schema, SpillFile::Start::kInMemory), varied(schema, SpillFile::Start::kInMemory);
+  constant.append(b.project({0, 1, 2, 0}).slice(0, 1000));  // the same value everywhere, 4 columns
+  std::vector<uint32_t> rows;
+  for (uint32_t r = 0; r < 1000; r += 3) rows.push_back(r);
+  varied.append(b, rows.data(), rows.size());
+  constant.finish_writing();
+  varied.finish_writing();
+  EXPECT_LT(constant.memory_bytes(), 200u) << "one value per column, not 1000";
+  Batch got;
+  auto reader = constant.reader();
+  ASSERT_TRUE(reader.next(got));
+  ASSERT_EQ(got.num_rows(), 1000u);
+  for (size_t r = 0; r < 1000; r += 111) {
+    EXPECT_EQ(got.column(0)->value(r), s("events-00007.json"));
+    EXPECT_EQ(got.column(1)->value(r), i(1764096725880471));
+    EXPECT_EQ(got.column(2)->value(r), Value::decimal(12345, 20, 2));
+  }
+  auto varied_reader = varied.reader();
+  ASSERT_TRUE(varied_reader.next(got));
+  ASSERT_EQ(got.num_rows(), rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) EXPECT_EQ(got.row(r), b.row(rows[r])) << r;
+}
+
 TEST(SortKey, OrdersLikeSparkForEveryDirectionAndNullPlacement) {
   auto schema = schema_of({Field("s", DataType::string()), Field("x", DataType::float64())});
   Batch b = make_batch(schema, {{s("b"), d(1)},
