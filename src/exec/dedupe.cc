@@ -37,6 +37,15 @@ char* put_position(char* p, uint64_t morsel, uint64_t row) {
   return p;
 }
 
+// The first 8 bytes of `bytes` (zero-padded) as a big-endian number: comparing
+// prefixes orders like comparing the bytes, except that equal prefixes need
+// the full comparison.
+uint64_t prefix_of(std::string_view bytes) {
+  uint64_t p = 0;
+  std::memcpy(&p, bytes.data(), std::min<size_t>(8, bytes.size()));
+  return __builtin_bswap64(p);
+}
+
 std::vector<SortKey> resolve_order(const Schema& schema, const std::vector<SortSpec>& order) {
   std::vector<SortKey> keys;
   for (const SortSpec& s : order) {
@@ -72,16 +81,51 @@ class DedupeNode final : public PlanNode {
   SchemaPtr spill_schema_;  // the input columns, then the position: __morsel, __row
 };
 
+// Drops rows that cannot win before they are partitioned: a worker
+// remembers, for the keys it saw recently, the best order key it sent so far
+// (at most kKeys keys, then it starts over). A row whose key already has a
+// better row is dominated by a row this worker sent, which finalization would
+// prefer anyway. When a fill drops less than half of the rows offered, the
+// input is mostly distinct at this scale (Silver's events) and the filter
+// switches itself off; with many duplicates per key it keeps most of them
+// from ever being serialized.
+struct DominanceFilter {
+  static constexpr size_t kKeys = size_t{1} << 17;
+  bool on = true;
+  GroupTable seen;
+  std::vector<std::string_view> best;  // per key: order bytes + position, in `arena`
+  std::vector<uint64_t> best_prefix;   // per key: best's first 8 bytes, big-endian (most compares end here)
+  std::unique_ptr<StringArena> arena = std::make_unique<StringArena>();
+  size_t offered = 0, sent = 0;  // rows since the last start
+  size_t memory_bytes() const {
+    return seen.memory_bytes() + best.capacity() * (sizeof(std::string_view) + sizeof(uint64_t)) +
+           arena->bytes_reserved();
+  }
+  void start_over(bool keep_on) {
+    on = keep_on;
+    seen.clear();
+    best = {};
+    best_prefix = {};
+    arena = std::make_unique<StringArena>();
+    offered = sent = 0;
+  }
+};
+
 struct DedupeWorker {
-  DedupeWorker(const std::vector<DataType>& key_types, MemoryBudget& budget)
-      : encoder(key_types), reservation(budget), spills(kPartitions) {}
+  DedupeWorker(const std::vector<DataType>& key_types, const std::vector<SortKey>& order, const Schema& schema,
+               MemoryBudget& budget)
+      : encoder(key_types), order_encoder(order, schema), reservation(budget), spills(kPartitions) {}
   KeyEncoder encoder;
+  SortKeyEncoder order_encoder;
+  DominanceFilter filter;
   MemoryReservation reservation;
   std::vector<std::unique_ptr<SpillFile>> spills;  // per partition
   size_t memory_bytes = 0;                         // of the spills still in memory
   bool on_disk = false;
   size_t current_morsel = SIZE_MAX;
   uint64_t row_in_morsel = 0;
+  std::vector<uint32_t> kept;  // rows of the batch the filter passes
+  std::string order;           // scratch: one row's order bytes
   std::vector<std::vector<uint32_t>> partition_rows = std::vector<std::vector<uint32_t>>(kPartitions);
 };
 
@@ -89,6 +133,39 @@ struct DedupeRun {
   const DedupeNode& node;
   ExecContext& ctx;
   std::vector<std::unique_ptr<DedupeWorker>> workers;
+
+  // The rows of the batch that may still win (all when the filter is off), into w.kept.
+  void filter_rows(DedupeWorker& w, size_t morsel, const Batch& batch) {
+    const size_t n = batch.num_rows();
+    w.kept.clear();
+    if (!w.filter.on) {
+      for (size_t r = 0; r < n; ++r) w.kept.push_back(static_cast<uint32_t>(r));
+      return;
+    }
+    DominanceFilter& f = w.filter;
+    w.order_encoder.encode(batch);
+    for (size_t r = 0; r < n; ++r) {
+      const std::string_view k = w.order_encoder.key(r);
+      w.order.resize(k.size() + 16);
+      std::memcpy(w.order.data(), k.data(), k.size());
+      put_position(w.order.data() + k.size(), morsel, w.row_in_morsel + r);
+      const uint64_t prefix = prefix_of(w.order);
+      const uint32_t g = f.seen.find_or_insert(w.encoder.key(r), w.encoder.hash(r));
+      if (g == f.best.size()) {
+        f.best.push_back(f.arena->add(w.order));
+        f.best_prefix.push_back(prefix);
+      } else if (prefix < f.best_prefix[g] || (prefix == f.best_prefix[g] && w.order < f.best[g])) {
+        f.best[g] = f.arena->add(w.order);
+        f.best_prefix[g] = prefix;
+      } else {
+        continue;
+      }
+      w.kept.push_back(static_cast<uint32_t>(r));
+    }
+    f.offered += n;
+    f.sent += w.kept.size();
+    if (f.seen.num_groups() >= DominanceFilter::kKeys) f.start_over(/*keep_on=*/f.sent * 2 <= f.offered);
+  }
 
   void consume(DedupeWorker& w, size_t morsel, const Batch& batch) {
     if (morsel != w.current_morsel) {
@@ -99,6 +176,7 @@ struct DedupeRun {
     std::vector<const Column*> keys;
     for (size_t idx : node.key_indexes_) keys.push_back(batch.column(idx).get());
     w.encoder.encode(keys, n);
+    filter_rows(w, morsel, batch);
     auto morsels = Column::make(DataType::int64());
     auto positions = Column::make(DataType::int64());
     morsels->resize(n);
@@ -113,8 +191,7 @@ struct DedupeRun {
     columns.push_back(std::move(positions));
     const Batch rows(node.spill_schema_, std::move(columns), n);
     for (auto& part : w.partition_rows) part.clear();
-    for (size_t r = 0; r < n; ++r)
-      w.partition_rows[partition_of(w.encoder.hash(r))].push_back(static_cast<uint32_t>(r));
+    for (uint32_t r : w.kept) w.partition_rows[partition_of(w.encoder.hash(r))].push_back(r);
     for (size_t p = 0; p < kPartitions; ++p) {
       const std::vector<uint32_t>& part = w.partition_rows[p];
       if (part.empty()) continue;
@@ -126,11 +203,15 @@ struct DedupeRun {
       file->append(rows, part.data(), part.size());
       w.memory_bytes += file->memory_bytes() - before;
     }
-    if (!w.on_disk && !w.reservation.try_resize(w.memory_bytes)) {
+    const size_t filter_bytes = w.filter.on ? w.filter.memory_bytes() : 0;
+    if (!w.on_disk && !w.reservation.try_resize(w.memory_bytes + filter_bytes)) {
       for (auto& file : w.spills)
         if (file) file->move_to_disk();
       w.on_disk = true;
       w.memory_bytes = 0;
+    }
+    if (w.on_disk && !w.reservation.try_resize(filter_bytes)) {
+      w.filter.start_over(/*keep_on=*/false);
       w.reservation.release_all();
     }
   }
@@ -215,7 +296,7 @@ struct DedupeRun {
 std::unique_ptr<Stream> DedupeNode::open(ExecContext& ctx) const {
   auto run = std::make_unique<DedupeRun>(DedupeRun{*this, ctx, {}});
   for (size_t w = 0; w < ctx.num_workers(); ++w)
-    run->workers.push_back(std::make_unique<DedupeWorker>(key_types_, *ctx.budget));
+    run->workers.push_back(std::make_unique<DedupeWorker>(key_types_, order_, *child_->schema(), *ctx.budget));
   auto input = child_->open(ctx);
   for_each_batch(*input, ctx,
                  [&](size_t morsel, size_t worker, Batch&& b) { run->consume(*run->workers[worker], morsel, b); });

@@ -250,6 +250,37 @@ TEST_P(PlanTest, SortIsTotalAndStable) {
   EXPECT_EQ(got, expected);
 }
 
+TEST_P(PlanTest, DedupeOfManyRowsPerKeyAndOfManyKeysKeepsTheFirstByOrder) {
+  // 600k rows: keys drawn from 150k (a worker's filter of recent keys fills, drops most rows and starts over)
+  // and then 400k rows of distinct keys (the filter stops dropping and switches itself off).
+  auto schema = std::make_shared<Schema>(std::vector<Field>{
+      Field("k", DataType::int64()), Field("ord", DataType::int64()), Field("p", DataType::string())});
+  std::mt19937_64 rng(7);
+  std::map<int64_t, std::pair<int64_t, std::string>> best;
+  std::vector<Batch> batches;
+  for (int b = 0; b < 100; ++b) {
+    Batch batch = Batch::empty(schema);
+    for (int r = 0; r < 10000; ++r) {
+      const int64_t k = b < 60 ? static_cast<int64_t>(rng() % 150000) : 1000000 + b * 10000 + r;
+      const auto ord = static_cast<int64_t>(rng() % 1000);
+      const std::string p = "p" + std::to_string(b) + "/" + std::to_string(r);
+      batch.column(0)->append<int64_t>(k);
+      batch.column(1)->append<int64_t>(ord);
+      batch.column(2)->append_string(p);
+      auto it = best.find(k);
+      if (it == best.end() || ord < it->second.first) best[k] = {ord, p};  // ties: the earlier row
+    }
+    batch.sync_num_rows();
+    batches.push_back(std::move(batch));
+  }
+  const auto out = Plan::values(schema, batches).dedupe({"k"}, {{"ord", false}}).collect(ctx_);
+  std::vector<std::string> expected;
+  for (const auto& [k, v] : best)
+    expected.push_back(std::to_string(k) + "|" + std::to_string(v.first) + "|'" + v.second + "'|");
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(rendered(out), expected);
+}
+
 TEST_P(PlanTest, ExecutePerWorkerGivesEachWorkerItsOwnSequentialSink) {
   // Per-worker sinks without locks: a worker's calls never overlap, and every row arrives once.
   std::vector<std::vector<std::string>> sinks(ctx_.num_workers());
