@@ -587,6 +587,10 @@ void LeafWriter::append_fixed(const T* v, size_t count) {
     page_indices_.resize(base + count);
     uint32_t* out = page_indices_.data() + base;
     for (size_t i = 0; i < count; ++i) {
+      if (i > 0 && std::memcmp(&v[i], &v[i - 1], sizeof(T)) == 0) {  // a run: looked up once
+        out[i] = out[i - 1];
+        continue;
+      }
       uint64_t bits = 0;
       std::memcpy(&bits, &v[i], sizeof(T));
       out[i] = dict_->insert_fixed(bits);
@@ -620,10 +624,16 @@ void LeafWriter::append_bytes(const std::string_view* v, size_t count) {
     page_indices_.resize(base + count);
     uint32_t* out = page_indices_.data() + base;
     for (size_t i = 0; i < count; ++i) {
+      bytes += v[i].size();
+      // A run of one value (a source tag, a file name) is looked up once.
+      if (i > 0 && v[i].size() == v[i - 1].size() &&
+          (v[i].data() == v[i - 1].data() || bytes_equal(v[i].data(), v[i - 1].data(), v[i].size()))) {
+        out[i] = out[i - 1];
+        continue;
+      }
       out[i] = dict_->insert_bytes(v[i]);
       // Every value of the chunk is in its dictionary: new entries carry the extremes.
       if (dict_->inserted && string_stats) update_string_stats(v[i]);
-      bytes += v[i].size();
     }
     page_plain_bytes_ += bytes + (flba ? 0 : 4 * count);
     return;
