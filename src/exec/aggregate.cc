@@ -100,7 +100,8 @@ class AggregateNode final : public PlanNode {
 struct AggregateRun;
 
 struct WorkerState {
-  WorkerState(const AggregateNode& node, MemoryBudget& budget) : encoder(node_key_types(node)), reservation(budget) {}
+  WorkerState(const AggregateNode& node, MemoryBudget& budget)
+      : encoder(node_key_types(node), true), table(encoder.word_form()), reservation(budget) {}
   static std::vector<DataType> node_key_types(const AggregateNode& node);
 
   KeyEncoder encoder;
@@ -160,7 +161,8 @@ struct AggregateRun {
 
   // Aggregates one output partition (of `num_parts`) and returns its batches.
   std::vector<Batch> finalize_partition(size_t part, size_t num_parts) {
-    GroupTable table;
+    KeyEncoder encoder(node.key_types_, true);
+    GroupTable table(encoder.word_form());
     if (node.key_indexes_.empty() && part == partition_of(hash_bytes("")) % num_parts)
       table.find_or_insert("", hash_bytes(""));  // a global aggregate has one row, even over no input
     std::vector<std::unique_ptr<expr::AggregateState>> states;
@@ -172,7 +174,7 @@ struct AggregateRun {
       map.resize(groups);
       for (uint32_t g = 0; g < groups; ++g) {
         const uint64_t h = w->table.key_hash(g);
-        map[g] = partition_of(h) % num_parts == part ? table.find_or_insert(w->table.key(g), h) : expr::kSkipGroup;
+        map[g] = partition_of(h) % num_parts == part ? table.find_or_insert_group_of(w->table, g) : expr::kSkipGroup;
       }
       for (size_t c = 0; c < states.size(); ++c) {
         states[c]->resize(table.num_groups());
@@ -180,7 +182,6 @@ struct AggregateRun {
       }
     }
     // Spilled rows (only when partitions are the spill partitions).
-    KeyEncoder encoder(node.key_types_);
     std::vector<uint32_t> ids;
     for (const auto& w : workers) {
       if (w->spills.empty()) continue;
@@ -216,7 +217,7 @@ struct AggregateRun {
       key_columns.push_back(Column::make(t));
       raw.push_back(key_columns.back().get());
     }
-    KeyEncoder(node.key_types_).decode(table.keys(), raw);
+    table.append_keys(node.key_types_, raw);
     std::vector<ColumnPtr> finals;
     for (const auto& s : states) finals.push_back(s->finalize());
     std::vector<ColumnPtr> columns = key_columns;

@@ -77,6 +77,66 @@ TEST(GroupTable, AssignsDenseIdsInFirstSeenOrderAcrossGrowth) {
   EXPECT_EQ(table.find("nope", hash_bytes("nope")), GroupTable::kNotFound);
 }
 
+TEST(GroupTable, WordKeysGroupLikeByteKeysWithNullsNegativeZeroAndNaN) {
+  // The same doubles grouped through the byte form and the word form: the
+  // same dense ids, NULL one group (not the group of 0.0), -0.0 = 0.0, NaNs one group.
+  auto schema = schema_of({Field("x", DataType::float64())});
+  std::vector<std::vector<Value>> rows;
+  for (int r = 0; r < 30000; ++r) {
+    const int k = r % 4000;
+    if (k == 7)
+      rows.push_back({Value::null(DataType::float64())});
+    else if (k == 8)
+      rows.push_back({d(-0.0)});
+    else if (k == 9)
+      rows.push_back({d(r % 2 ? std::nan("") : -std::nan(""))});
+    else
+      rows.push_back({d(k * 0.5)});
+  }
+  Batch b = make_batch(schema, rows);
+  EXPECT_FALSE(KeyEncoder::word_form_possible({DataType::string()}));
+  EXPECT_FALSE(KeyEncoder::word_form_possible({DataType::int64(), DataType::int64()}));
+  EXPECT_FALSE(KeyEncoder({DataType::int64()}).word_form());  // only when asked for
+  KeyEncoder bytes({DataType::float64()});
+  KeyEncoder words({DataType::float64()}, true);
+  ASSERT_TRUE(words.word_form());
+  bytes.encode({b.column(0).get()}, b.num_rows());
+  words.encode({b.column(0).get()}, b.num_rows());
+  GroupTable byte_table;
+  GroupTable word_table(true);
+  std::vector<uint32_t> byte_ids(b.num_rows()), word_ids(b.num_rows());
+  byte_table.find_or_insert(bytes, byte_ids.data());
+  word_table.find_or_insert(words, word_ids.data());
+  EXPECT_EQ(word_ids, byte_ids);
+  EXPECT_EQ(word_table.num_groups(), 3999u);  // 0.0 and -0.0 are one group
+  EXPECT_EQ(word_ids[8], word_ids[0]);
+  EXPECT_NE(word_ids[7], word_ids[0]);
+  EXPECT_EQ(word_ids[4009], word_ids[9]);
+  // Batch find: every key is found, in both forms.
+  std::vector<uint32_t> found(b.num_rows());
+  word_table.find(words, found.data());
+  EXPECT_EQ(found, word_ids);
+  // Merging groups from another table, then decoding the keys back.
+  GroupTable merged(true);
+  EXPECT_EQ(merged.find_or_insert_group_of(word_table, word_ids[7]), 0u);
+  EXPECT_EQ(merged.find_or_insert_group_of(word_table, word_ids[3]), 1u);
+  EXPECT_EQ(merged.find_or_insert_group_of(word_table, word_ids[7]), 0u);
+  EXPECT_EQ(merged.key_hash(0), kNullWordHash);
+  auto out = Column::make(DataType::float64());
+  merged.append_keys({DataType::float64()}, {out.get()});
+  ASSERT_EQ(out->size(), 2u);
+  EXPECT_TRUE(out->is_null(0));
+  EXPECT_EQ(out->value(1), d(1.5));
+  // A key that was never inserted, and a NULL in a table without a NULL group.
+  Batch probe = make_batch(schema, {{d(12345.25)}, {Value::null(DataType::float64())}, {d(2.0)}});
+  words.encode({probe.column(0).get()}, probe.num_rows());
+  found.resize(3);
+  merged.find(words, found.data());
+  EXPECT_EQ(found, (std::vector<uint32_t>{GroupTable::kNotFound, 0u, GroupTable::kNotFound}));
+  word_table.find(words, found.data());
+  EXPECT_EQ(found, (std::vector<uint32_t>{GroupTable::kNotFound, word_ids[7], word_ids[4]}));
+}
+
 TEST(Spill, RoundTripsEveryTypeIncludingNested) {
   const DataType st = DataType::struct_({Field("a", DataType::int32()), Field("b", DataType::string())});
   const DataType lt = DataType::list(DataType::string());
