@@ -166,6 +166,45 @@ TEST_P(PlanTest, HashAggregateWithManyAggregatesAndDistinct) {
   EXPECT_EQ(rendered(out), expected);
 }
 
+// One BIGINT key (the word form of keys, with a NULL group) and DISTINCT over
+// fixed-width values (the word form of distinct pairs) next to a string DISTINCT.
+TEST_P(PlanTest, HashAggregateOnAnIntegerKeyWithDistinctValues) {
+  const auto out = input_
+                       .aggregate({"g"}, {{"n", "count(*)"},
+                                          {"dv", "count(DISTINCT v)"},
+                                          {"mn", "min(v)"},
+                                          {"mx", "max(v)"},
+                                          {"so", "sum(DISTINCT ord % 100)"},
+                                          {"ds", "count(DISTINCT s)"}})
+                       .collect(ctx_);
+  struct Acc {
+    int64_t n = 0;
+    std::set<double> dv;
+    std::set<int64_t> so;
+    std::set<std::string> ds;
+  };
+  std::map<std::optional<int64_t>, Acc> ref;
+  for (const Row& r : rows_) {
+    Acc& a = ref[r.g];
+    ++a.n;
+    if (r.v) a.dv.insert(*r.v);
+    a.so.insert(r.ord % 100);
+    if (r.s) a.ds.insert(*r.s);
+  }
+  std::vector<std::string> expected;
+  for (const auto& [g, a] : ref) {
+    int64_t so = 0;
+    for (int64_t x : a.so) so += x;
+    expected.push_back((g ? std::to_string(*g) : "NULL") + "|" + std::to_string(a.n) + "|" +
+                       std::to_string(a.dv.size()) + "|" +
+                       (a.dv.empty() ? "NULL" : Value::float64(*a.dv.begin()).to_string()) + "|" +
+                       (a.dv.empty() ? "NULL" : Value::float64(*a.dv.rbegin()).to_string()) + "|" + std::to_string(so) +
+                       "|" + std::to_string(a.ds.size()) + "|");
+  }
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(rendered(out), expected);
+}
+
 TEST_P(PlanTest, GlobalAggregateOverNoRowsGivesOneRow) {
   const auto out = input_.filter("g > 1000").aggregate({}, {{"n", "count(*)"}, {"s", "sum(v)"}}).collect(ctx_);
   EXPECT_EQ(rendered(out), std::vector<std::string>{"0|NULL|"});
@@ -217,6 +256,47 @@ TEST_P(PlanTest, JoinsInnerLeftSemiAntiNeverMatchNullKeys) {
       semi.push_back(base);
       for (auto it = lo; it != hi; ++it) {
         inner.push_back(base + "'" + it->first + "'|" + std::to_string(it->second) + "|");
+        left.push_back(inner.back());
+      }
+    }
+  }
+  for (auto* v : {&inner, &left, &semi, &anti}) std::sort(v->begin(), v->end());
+  EXPECT_EQ(run(JoinType::kInner), inner);
+  EXPECT_EQ(run(JoinType::kLeft), left);
+  EXPECT_EQ(run(JoinType::kSemi), semi);
+  EXPECT_EQ(run(JoinType::kAnti), anti);
+}
+
+// One BIGINT key: the word form of build and probe keys; NULL keys never match.
+TEST_P(PlanTest, JoinsOnAnIntegerKeyNeverMatchNullKeys) {
+  auto right_schema =
+      std::make_shared<Schema>(std::vector<Field>{Field("rg", DataType::int64()), Field("w", DataType::int64())});
+  Batch rb = Batch::empty(right_schema);
+  std::multimap<int64_t, int64_t> right;
+  for (int64_t i = 0; i < 60; i += 2)
+    for (int64_t dup = 0; dup < (i % 10 == 0 ? 2 : 1); ++dup) {
+      rb.column(0)->append<int64_t>(i);
+      rb.column(1)->append<int64_t>(i * 10 + dup);
+      right.emplace(i, i * 10 + dup);
+    }
+  rb.column(0)->append_null();
+  rb.column(1)->append<int64_t>(-1);
+  rb.sync_num_rows();
+  const Plan r = Plan::values(right_schema, {rb});
+  auto run = [&](JoinType type) {
+    return rendered(input_.select({"g", "ord"}).join(r, {"g"}, {"rg"}, type).collect(ctx_));
+  };
+  std::vector<std::string> inner, left, semi, anti;
+  for (const Row& row : rows_) {
+    const std::string base = (row.g ? std::to_string(*row.g) : "NULL") + "|" + std::to_string(row.ord) + "|";
+    const auto [lo, hi] = row.g ? right.equal_range(*row.g) : std::make_pair(right.end(), right.end());
+    if (lo == hi) {
+      left.push_back(base + "NULL|NULL|");
+      anti.push_back(base);
+    } else {
+      semi.push_back(base);
+      for (auto it = lo; it != hi; ++it) {
+        inner.push_back(base + std::to_string(it->first) + "|" + std::to_string(it->second) + "|");
         left.push_back(inner.back());
       }
     }
