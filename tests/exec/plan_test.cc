@@ -169,18 +169,20 @@ TEST_P(PlanTest, HashAggregateWithManyAggregatesAndDistinct) {
 // One BIGINT key (the word form of keys, with a NULL group) and DISTINCT over
 // fixed-width values (the word form of distinct pairs) next to a string DISTINCT.
 TEST_P(PlanTest, HashAggregateOnAnIntegerKeyWithDistinctValues) {
-  const auto out = input_
-                       .aggregate({"g"}, {{"n", "count(*)"},
-                                          {"dv", "count(DISTINCT v)"},
-                                          {"mn", "min(v)"},
-                                          {"mx", "max(v)"},
-                                          {"so", "sum(DISTINCT ord % 100)"},
-                                          {"ds", "count(DISTINCT s)"}})
-                       .collect(ctx_);
+  const auto out =
+      input_
+          .aggregate({"g"}, {{"n", "count(*)"},
+                             {"dv", "count(DISTINCT v)"},
+                             {"mn", "min(v)"},
+                             {"mx", "max(v)"},
+                             {"so", "sum(DISTINCT ord % 100)"},
+                             {"sw", "sum(DISTINCT CASE WHEN ord < 97000 THEN ord % 50 ELSE ord * 100000 END)"},
+                             {"ds", "count(DISTINCT s)"}})
+          .collect(ctx_);
   struct Acc {
     int64_t n = 0;
     std::set<double> dv;
-    std::set<int64_t> so;
+    std::set<int64_t> so, sw;  // sw: mostly small values, a few wider than 32 bits
     std::set<std::string> ds;
   };
   std::map<std::optional<int64_t>, Acc> ref;
@@ -189,17 +191,19 @@ TEST_P(PlanTest, HashAggregateOnAnIntegerKeyWithDistinctValues) {
     ++a.n;
     if (r.v) a.dv.insert(*r.v);
     a.so.insert(r.ord % 100);
+    a.sw.insert(r.ord < 97000 ? r.ord % 50 : r.ord * 100000);
     if (r.s) a.ds.insert(*r.s);
   }
   std::vector<std::string> expected;
   for (const auto& [g, a] : ref) {
-    int64_t so = 0;
+    int64_t so = 0, sw = 0;
     for (int64_t x : a.so) so += x;
+    for (int64_t x : a.sw) sw += x;
     expected.push_back((g ? std::to_string(*g) : "NULL") + "|" + std::to_string(a.n) + "|" +
                        std::to_string(a.dv.size()) + "|" +
                        (a.dv.empty() ? "NULL" : Value::float64(*a.dv.begin()).to_string()) + "|" +
                        (a.dv.empty() ? "NULL" : Value::float64(*a.dv.rbegin()).to_string()) + "|" + std::to_string(so) +
-                       "|" + std::to_string(a.ds.size()) + "|");
+                       "|" + std::to_string(sw) + "|" + std::to_string(a.ds.size()) + "|");
   }
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(rendered(out), expected);
