@@ -689,20 +689,28 @@ class DistinctWordState final : public AggregateState {
     insert_chunk(m);
   }
   ColumnPtr finalize() const override {
-    // A fresh inner state (finalize is const): replay the distinct values.
+    // A fresh inner state (finalize is const): replay the distinct values, a
+    // batch at a time (no copy of every pair).
+    constexpr size_t kReplayRows = 64 * 1024;
+    std::unique_ptr<AggregateState> fresh = make_inner_();
+    fresh->resize(num_groups_);
     auto values = Column::make(type_);
-    values->resize(count_);
+    values->resize(kReplayRows);
     std::vector<uint32_t> groups;
-    groups.reserve(count_);
+    groups.reserve(kReplayRows);
     const size_t width = type_.value_width();
     uint8_t* out = values->mutable_data<uint8_t>();
+    auto replay = [&] {
+      if (groups.empty()) return;
+      fresh->update(values.get(), groups.size(), groups.data());  // reads rows [0, groups.size())
+      groups.clear();
+    };
     for_each_pair([&](uint32_t group, uint64_t value) {
       std::memcpy(out + groups.size() * width, &value, width);
       groups.push_back(group);
+      if (groups.size() == kReplayRows) replay();
     });
-    std::unique_ptr<AggregateState> fresh = make_inner_();
-    fresh->resize(num_groups_);
-    if (!groups.empty()) fresh->update(values.get(), groups.size(), groups.data());
+    replay();
     return fresh->finalize();
   }
   size_t memory_bytes() const override { return slots_.capacity(); }
