@@ -112,6 +112,7 @@ struct WorkerState {
   MemoryReservation reservation;
   bool spilling = false;
   std::vector<std::unique_ptr<SpillFile>> spills;  // per partition
+  std::once_flag partitioned;                      // states grouped by output partition
 };
 
 struct AggregateRun {
@@ -171,6 +172,14 @@ struct AggregateRun {
     for (const auto& w : workers) {
       const size_t groups = w->table.num_groups();
       if (groups == 0) continue;
+      std::call_once(w->partitioned, [&] {
+        // The first partition to finalize lets the states group their data
+        // by partition, so each partition's merge reads only its share.
+        std::vector<uint8_t> part_of(groups);
+        for (uint32_t g = 0; g < groups; ++g)
+          part_of[g] = static_cast<uint8_t>(partition_of(w->table.key_hash(g)) % num_parts);
+        for (auto& state : w->states) state->partition_groups(part_of.data(), num_parts);
+      });
       map.resize(groups);
       for (uint32_t g = 0; g < groups; ++g) {
         const uint64_t h = w->table.key_hash(g);

@@ -668,6 +668,14 @@ class DistinctWordState final : public AggregateState {
   void merge(const AggregateState& other, const uint32_t* map) override {
     const auto& o = static_cast<const DistinctWordState&>(other);
     if (o.count_ == 0) return;
+    if (!o.part_begin_.empty() && map) {
+      // o is grouped by partition: merge the one partition this map keeps.
+      for (size_t p = 0; p + 1 < o.part_begin_.size(); ++p) {
+        const size_t begin = o.part_begin_[p], end = o.part_begin_[p + 1];
+        if (begin < end && map[o.group_at(begin)] != kSkipGroup) merge_range(o, begin, end, map);
+      }
+      return;
+    }
     // Expect o's pairs in proportion to its groups that are mapped here.
     size_t mapped_groups = o.num_groups_;
     if (map) {
@@ -676,17 +684,32 @@ class DistinctWordState final : public AggregateState {
     }
     if (mapped_groups == 0) return;
     reserve(count_ + o.count_ / std::max<size_t>(1, o.num_groups_) * mapped_groups);
-    size_t m = 0;
-    o.for_each_pair([&](uint32_t group, uint64_t value) {
-      const uint32_t g = mapped(map, group);
-      if (g == kSkipGroup) return;
-      chunk_[m++] = Pair{value, g};
-      if (m == kChunk) {
-        insert_chunk(m);
-        m = 0;
-      }
-    });
-    insert_chunk(m);
+    merge_range(o, 0, o.num_slots(), map);
+  }
+  void partition_groups(const uint8_t* part_of_group, size_t num_parts) override {
+    // In place: pack the pairs to the front, then an American flag sort by partition.
+    auto run = [&](auto* slots) {
+      size_t n = 0;
+      for (size_t s = 0; s < num_slots(); ++s)
+        if (slots[s].group != kEmpty) slots[n++] = slots[s];
+      for (size_t s = n; s < num_slots(); ++s) slots[s].group = kEmpty;
+      part_begin_.assign(num_parts + 1, 0);
+      for (size_t i = 0; i < n; ++i) ++part_begin_[part_of_group[slots[i].group] + 1];
+      for (size_t p = 0; p < num_parts; ++p) part_begin_[p + 1] += part_begin_[p];
+      std::vector<size_t> next(part_begin_.begin(), part_begin_.end() - 1);
+      for (size_t p = 0; p < num_parts; ++p)
+        while (next[p] < part_begin_[p + 1]) {
+          const size_t q = part_of_group[slots[next[p]].group];
+          if (q == p)
+            ++next[p];
+          else
+            std::swap(slots[next[p]], slots[next[q]++]);
+        }
+    };
+    if (wide_)
+      run(slots_.as<WideSlot>());
+    else
+      run(slots_.as<NarrowSlot>());
   }
   ColumnPtr finalize() const override {
     // A fresh inner state (finalize is const): replay the distinct values, a
@@ -753,10 +776,33 @@ class DistinctWordState final : public AggregateState {
   size_t slot_bytes() const { return wide_ ? sizeof(WideSlot) : sizeof(NarrowSlot); }
   size_t num_slots() const { return slots_.size() / slot_bytes(); }
 
+  uint32_t group_at(size_t s) const {
+    return wide_ ? slots_.as<WideSlot>()[s].group : slots_.as<NarrowSlot>()[s].group;
+  }
+  // Inserts o's pairs in slots [begin, end), mapped.
+  void merge_range(const DistinctWordState& o, size_t begin, size_t end, const uint32_t* map) {
+    if (!o.part_begin_.empty()) reserve(count_ + (end - begin));
+    size_t m = 0;
+    o.for_each_pair(begin, end, [&](uint32_t group, uint64_t value) {
+      const uint32_t g = mapped(map, group);
+      if (g == kSkipGroup) return;
+      chunk_[m++] = Pair{value, g};
+      if (m == kChunk) {
+        insert_chunk(m);
+        m = 0;
+      }
+    });
+    insert_chunk(m);
+  }
+
   template <class F>
   void for_each_pair(F&& f) const {
+    for_each_pair(0, num_slots(), f);
+  }
+  template <class F>
+  void for_each_pair(size_t begin, size_t end, F&& f) const {
     auto run = [&](auto* slots) {
-      for (size_t s = 0; s < num_slots(); ++s)
+      for (size_t s = begin; s < end; ++s)
         if (slots[s].group != kEmpty) f(slots[s].group, slots[s].word());
     };
     if (wide_)
@@ -855,6 +901,9 @@ class DistinctWordState final : public AggregateState {
   size_t mask_ = 0;
   size_t count_ = 0;  // occupied slots
   size_t num_groups_ = 0;
+  // After partition_groups(): the slots are no longer a hash table but the
+  // pairs of partition p in slots [part_begin_[p], part_begin_[p + 1]).
+  std::vector<size_t> part_begin_;
   Pair chunk_[kChunk];
 };
 

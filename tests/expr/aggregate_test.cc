@@ -133,6 +133,52 @@ TEST(Aggregate, DistinctOverBigintMergesSkipsAndWidens) {
   }
 }
 
+// partition_groups(): a state regrouped by partition merges one partition
+// per map, exactly as it would unregrouped (narrow and widened pairs).
+TEST(Aggregate, DistinctRegroupedByPartitionMergesThePartitionOfTheMap) {
+  const Schema schema({Field("y", DataType::int64())});
+  const AggregateCall c = compile_aggregate("count(DISTINCT y)", schema).calls[0];
+  for (const int64_t base : {int64_t{0}, int64_t{1} << 40}) {
+    SCOPED_TRACE(base);
+    constexpr uint32_t kGroups = 30;
+    constexpr size_t kParts = 4;
+    std::vector<std::unique_ptr<AggregateState>> workers;
+    for (int w = 0; w < 2; ++w) {
+      workers.push_back(c.make_state());
+      workers.back()->resize(kGroups);
+      auto y = Column::make(DataType::int64());
+      std::vector<uint32_t> groups;
+      for (size_t r = 0; r < 40000; ++r) {
+        groups.push_back(static_cast<uint32_t>((r + w) % kGroups));
+        y->append<int64_t>(base + static_cast<int64_t>((r * 13 + w * 500) % 3000));
+      }
+      workers.back()->update(y.get(), groups.size(), groups.data());
+    }
+    // The reference: both workers merged into one state, all groups kept.
+    auto all = c.make_state();
+    all->resize(kGroups);
+    for (const auto& w : workers) all->merge(*w, nullptr);
+    const ColumnPtr want = all->finalize();
+    std::vector<uint8_t> part_of(kGroups);
+    for (uint32_t g = 0; g < kGroups; ++g) part_of[g] = static_cast<uint8_t>(g * 7 % kParts);
+    for (const auto& w : workers) w->partition_groups(part_of.data(), kParts);
+    for (size_t p = 0; p < kParts; ++p) {
+      std::vector<uint32_t> map(kGroups, kSkipGroup), groups_of_p;
+      for (uint32_t g = 0; g < kGroups; ++g)
+        if (part_of[g] == p) {
+          map[g] = static_cast<uint32_t>(groups_of_p.size());
+          groups_of_p.push_back(g);
+        }
+      auto state = c.make_state();
+      state->resize(groups_of_p.size());
+      for (const auto& w : workers) state->merge(*w, map.data());
+      const ColumnPtr got = state->finalize();
+      for (size_t i = 0; i < groups_of_p.size(); ++i)
+        EXPECT_EQ(got->value(i), want->value(groups_of_p[i])) << "group " << groups_of_p[i];
+    }
+  }
+}
+
 TEST(Aggregate, FirstAndLastFollowRowOrderAcrossMerges) {
   for (const char* text : {"first(x)", "last(x)", "first(x, TRUE)", "last(x, TRUE)"}) {
     AggregateCall c = call(text);
