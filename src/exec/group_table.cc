@@ -1,5 +1,6 @@
 #include "bullion/exec/group_table.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "bullion/core/error.h"
@@ -27,11 +28,14 @@ void GroupTable::clear() {
   words_.clear();
   null_group_ = kNotFound;
   arena_ = std::make_unique<StringArena>();
+  dense_.clear();
+  dense_bits_.clear();
 }
 
 size_t GroupTable::memory_bytes() const {
   return slots_.capacity() + hashes_.capacity() * sizeof(uint64_t) + keys_.capacity() * sizeof(std::string_view) +
-         words_.capacity() * sizeof(uint64_t) + arena_->bytes_reserved();
+         words_.capacity() * sizeof(uint64_t) + arena_->bytes_reserved() + dense_.capacity() * sizeof(uint32_t) +
+         dense_bits_.capacity() * sizeof(uint64_t);
 }
 
 void GroupTable::grow() {
@@ -132,16 +136,73 @@ void GroupTable::find_or_insert(const KeyEncoder& keys, uint32_t* group_ids) {
   }
 }
 
-void GroupTable::find(const KeyEncoder& keys, uint32_t* group_ids) const {
-  BULLION_ASSERT(keys.word_form() == word_keys_, "key form differs from the table's");
+void GroupTable::index_dense_range() {
+  dense_.clear();
+  dense_bits_.clear();
+  const size_t num_keys = words_.size() - (null_group_ == kNotFound ? 0 : 1);
+  if (!word_keys_ || num_keys == 0) return;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (uint32_t g = 0; g < words_.size(); ++g) {
+    if (g == null_group_) continue;
+    lo = std::min(lo, words_[g]);
+    hi = std::max(hi, words_[g]);
+  }
+  const uint64_t range = hi - lo;  // + 1, without overflow
+  if (range >= num_keys * 4 || range >= UINT32_MAX) return;
+  dense_min_ = lo;
+  dense_.assign(range + 1, kNotFound);
+  dense_bits_.assign(range / 64 + 1, 0);
+  for (uint32_t g = 0; g < words_.size(); ++g) {
+    if (g == null_group_) continue;
+    const uint64_t off = words_[g] - lo;
+    dense_[off] = g;
+    dense_bits_[off / 64] |= uint64_t{1} << (off % 64);
+  }
+}
+
+void GroupTable::contains(const KeyEncoder& keys, uint8_t* found) const {
   const size_t n = keys.size();
-  const uint64_t* h = keys.hashes();
+  if (dense_.empty()) {
+    // Through find(), a batch slice at a time.
+    uint32_t ids[1024];
+    for (size_t start = 0; start < n; start += 1024) {
+      const size_t m = std::min<size_t>(1024, n - start);
+      find_range(keys, start, m, ids);
+      for (size_t i = 0; i < m; ++i) found[start + i] = ids[i] != kNotFound;
+    }
+    return;
+  }
+  const uint64_t size = dense_.size();
   for (size_t r = 0; r < n; ++r) {
-    if (r + kPrefetchAhead < n) prefetch(h[r + kPrefetchAhead]);
+    const uint64_t off = keys.word(r) - dense_min_;
+    found[r] =
+        keys.has_null(r) ? null_group_ != kNotFound : off < size && ((dense_bits_[off / 64] >> (off % 64)) & 1) != 0;
+  }
+}
+
+void GroupTable::find(const KeyEncoder& keys, uint32_t* group_ids) const {
+  find_range(keys, 0, keys.size(), group_ids);
+}
+
+void GroupTable::find_range(const KeyEncoder& keys, size_t start, size_t n, uint32_t* group_ids) const {
+  BULLION_ASSERT(keys.word_form() == word_keys_, "key form differs from the table's");
+  if (!dense_.empty()) {
+    const uint64_t size = dense_.size();
+    for (size_t i = 0; i < n; ++i) {
+      const size_t r = start + i;
+      const uint64_t off = keys.word(r) - dense_min_;
+      group_ids[i] = keys.has_null(r) ? null_group_ : off < size ? dense_[off] : kNotFound;
+    }
+    return;
+  }
+  const uint64_t* h = keys.hashes();
+  const size_t end = start + n;
+  for (size_t r = start; r < end; ++r) {
+    if (r + kPrefetchAhead < end) prefetch(h[r + kPrefetchAhead]);
     if (!word_keys_)
-      group_ids[r] = find(keys.key(r), h[r]);
+      group_ids[r - start] = find(keys.key(r), h[r]);
     else
-      group_ids[r] = keys.has_null(r) ? null_group_ : find_word(keys.word(r), h[r]);
+      group_ids[r - start] = keys.has_null(r) ? null_group_ : find_word(keys.word(r), h[r]);
   }
 }
 

@@ -50,8 +50,17 @@ struct HashedBuild {
       next[r] = head[g];
       head[g] = static_cast<uint32_t>(r);
     }
+    table.index_dense_range();
   }
   size_t memory_bytes() const { return rows.memory_bytes() + table.memory_bytes() + (head.size() + next.size()) * 4; }
+};
+
+// A worker's buffers for probing, reused across batches.
+struct ProbeBuffers {
+  explicit ProbeBuffers(const std::vector<DataType>& key_types) : enc(HashedBuild::make_encoder(key_types)) {}
+  KeyEncoder enc;
+  std::vector<uint32_t> groups;  // inner/left: the build group of each row
+  std::vector<uint8_t> found;    // semi/anti: whether each row's key is in the build
 };
 
 class JoinNode final : public PlanNode {
@@ -95,24 +104,25 @@ class JoinNode final : public PlanNode {
   std::unique_ptr<Stream> open(ExecContext& ctx) const override;
 
   // Joins one batch of left rows against a build; appends output batches.
-  // `enc` and `groups` are the worker's buffers, reused across batches.
-  void probe(const HashedBuild& build, KeyEncoder& enc, std::vector<uint32_t>& groups, const Batch& left,
-             const Emit& emit) const {
+  void probe(const HashedBuild& build, ProbeBuffers& buffers, const Batch& left, const Emit& emit) const {
     const size_t n = left.num_rows();
     std::vector<const Column*> cols;
     for (size_t k : left_keys_) cols.push_back(left.column(k).get());
+    KeyEncoder& enc = buffers.enc;
     enc.encode(cols, n);
-    groups.resize(n);
-    build.table.find(enc, groups.data());
     std::vector<uint32_t> li, ri;
     if (type_ == JoinType::kSemi || type_ == JoinType::kAnti) {
-      // The build has no NULL keys, so only a NULL-free probe key can be found.
-      const bool keep_found = type_ == JoinType::kSemi;
+      buffers.found.resize(n);
+      build.table.contains(enc, buffers.found.data());
+      // The build has no NULL keys, so a row with a NULL key is never found.
+      const uint8_t keep = type_ == JoinType::kSemi ? 1 : 0;
+      li.reserve(n);
       for (size_t r = 0; r < n; ++r)
-        if ((groups[r] != GroupTable::kNotFound && !enc.has_null(r)) == keep_found)
-          li.push_back(static_cast<uint32_t>(r));
-    }
-    if (type_ == JoinType::kInner || type_ == JoinType::kLeft) {
+        if (buffers.found[r] == keep) li.push_back(static_cast<uint32_t>(r));
+    } else {
+      std::vector<uint32_t>& groups = buffers.groups;
+      groups.resize(n);
+      build.table.find(enc, groups.data());
       for (size_t r = 0; r < n; ++r) {
         const uint32_t g = groups[r];
         const uint32_t match = g == GroupTable::kNotFound || enc.has_null(r) ? kNoRow : build.head[g];
@@ -151,22 +161,19 @@ class ProbeStream final : public Stream {
  public:
   ProbeStream(const JoinNode& node, std::shared_ptr<HashedBuild> build, std::unique_ptr<Stream> left, size_t workers)
       : node_(node), build_(std::move(build)), left_(std::move(left)) {
-    for (size_t w = 0; w < workers; ++w) encoders_.push_back(HashedBuild::make_encoder(node.key_types_));
-    groups_.resize(workers);
+    for (size_t w = 0; w < workers; ++w) buffers_.emplace_back(node.key_types_);
   }
   const SchemaPtr& schema() const override { return node_.schema(); }
   size_t num_morsels() const override { return left_->num_morsels(); }
   void produce(size_t morsel, size_t worker, const Emit& emit) override {
-    left_->produce(morsel, worker,
-                   [&](Batch&& b) { node_.probe(*build_, encoders_[worker], groups_[worker], b, emit); });
+    left_->produce(morsel, worker, [&](Batch&& b) { node_.probe(*build_, buffers_[worker], b, emit); });
   }
 
  private:
   const JoinNode& node_;
   std::shared_ptr<HashedBuild> build_;
   std::unique_ptr<Stream> left_;
-  std::vector<KeyEncoder> encoders_;
-  std::vector<std::vector<uint32_t>> groups_;
+  std::vector<ProbeBuffers> buffers_;  // per worker
 };
 
 // Writes batches to per-partition spill files by key hash (thread-safe per worker set).
@@ -225,9 +232,8 @@ class GraceJoinStream final : public Stream {
   void produce(size_t morsel, size_t, const Emit& emit) override {
     HashedBuild build;
     build.build(right_->read(morsel), node_.right_->schema(), node_.right_keys_, node_.key_types_);
-    KeyEncoder enc = HashedBuild::make_encoder(node_.key_types_);
-    std::vector<uint32_t> groups;
-    for (const Batch& b : left_->read(morsel)) node_.probe(build, enc, groups, b, emit);
+    ProbeBuffers buffers(node_.key_types_);
+    for (const Batch& b : left_->read(morsel)) node_.probe(build, buffers, b, emit);
   }
 
  private:

@@ -271,45 +271,49 @@ TEST_P(PlanTest, JoinsInnerLeftSemiAntiNeverMatchNullKeys) {
   EXPECT_EQ(run(JoinType::kAnti), anti);
 }
 
-// One BIGINT key: the word form of build and probe keys; NULL keys never match.
+// One BIGINT key: the word form of build and probe keys, looked up through a
+// dense range (keys 0..58) or hashed (the keys spread out); NULL keys never match.
 TEST_P(PlanTest, JoinsOnAnIntegerKeyNeverMatchNullKeys) {
-  auto right_schema =
-      std::make_shared<Schema>(std::vector<Field>{Field("rg", DataType::int64()), Field("w", DataType::int64())});
-  Batch rb = Batch::empty(right_schema);
-  std::multimap<int64_t, int64_t> right;
-  for (int64_t i = 0; i < 60; i += 2)
-    for (int64_t dup = 0; dup < (i % 10 == 0 ? 2 : 1); ++dup) {
-      rb.column(0)->append<int64_t>(i);
-      rb.column(1)->append<int64_t>(i * 10 + dup);
-      right.emplace(i, i * 10 + dup);
-    }
-  rb.column(0)->append_null();
-  rb.column(1)->append<int64_t>(-1);
-  rb.sync_num_rows();
-  const Plan r = Plan::values(right_schema, {rb});
-  auto run = [&](JoinType type) {
-    return rendered(input_.select({"g", "ord"}).join(r, {"g"}, {"rg"}, type).collect(ctx_));
-  };
-  std::vector<std::string> inner, left, semi, anti;
-  for (const Row& row : rows_) {
-    const std::string base = (row.g ? std::to_string(*row.g) : "NULL") + "|" + std::to_string(row.ord) + "|";
-    const auto [lo, hi] = row.g ? right.equal_range(*row.g) : std::make_pair(right.end(), right.end());
-    if (lo == hi) {
-      left.push_back(base + "NULL|NULL|");
-      anti.push_back(base);
-    } else {
-      semi.push_back(base);
-      for (auto it = lo; it != hi; ++it) {
-        inner.push_back(base + std::to_string(it->first) + "|" + std::to_string(it->second) + "|");
-        left.push_back(inner.back());
+  for (const int64_t scale : {int64_t{1}, int64_t{1000003}}) {
+    SCOPED_TRACE(scale);
+    auto right_schema =
+        std::make_shared<Schema>(std::vector<Field>{Field("rg", DataType::int64()), Field("w", DataType::int64())});
+    Batch rb = Batch::empty(right_schema);
+    std::multimap<int64_t, int64_t> right;
+    for (int64_t i = 0; i < 60; i += 2)
+      for (int64_t dup = 0; dup < (i % 10 == 0 ? 2 : 1); ++dup) {
+        rb.column(0)->append<int64_t>(i * scale);
+        rb.column(1)->append<int64_t>(i * 10 + dup);
+        right.emplace(i * scale, i * 10 + dup);
+      }
+    rb.column(0)->append_null();
+    rb.column(1)->append<int64_t>(-1);
+    rb.sync_num_rows();
+    const Plan r = Plan::values(right_schema, {rb});
+    const Plan l = input_.project({{"gs", "g * " + std::to_string(scale)}, {"ord", "ord"}});
+    auto run = [&](JoinType type) { return rendered(l.join(r, {"gs"}, {"rg"}, type).collect(ctx_)); };
+    std::vector<std::string> inner, left, semi, anti;
+    for (const Row& row : rows_) {
+      const std::optional<int64_t> gs = row.g ? std::optional<int64_t>(*row.g * scale) : std::nullopt;
+      const std::string base = (gs ? std::to_string(*gs) : "NULL") + "|" + std::to_string(row.ord) + "|";
+      const auto [lo, hi] = gs ? right.equal_range(*gs) : std::make_pair(right.end(), right.end());
+      if (lo == hi) {
+        left.push_back(base + "NULL|NULL|");
+        anti.push_back(base);
+      } else {
+        semi.push_back(base);
+        for (auto it = lo; it != hi; ++it) {
+          inner.push_back(base + std::to_string(it->first) + "|" + std::to_string(it->second) + "|");
+          left.push_back(inner.back());
+        }
       }
     }
+    for (auto* v : {&inner, &left, &semi, &anti}) std::sort(v->begin(), v->end());
+    EXPECT_EQ(run(JoinType::kInner), inner);
+    EXPECT_EQ(run(JoinType::kLeft), left);
+    EXPECT_EQ(run(JoinType::kSemi), semi);
+    EXPECT_EQ(run(JoinType::kAnti), anti);
   }
-  for (auto* v : {&inner, &left, &semi, &anti}) std::sort(v->begin(), v->end());
-  EXPECT_EQ(run(JoinType::kInner), inner);
-  EXPECT_EQ(run(JoinType::kLeft), left);
-  EXPECT_EQ(run(JoinType::kSemi), semi);
-  EXPECT_EQ(run(JoinType::kAnti), anti);
 }
 
 TEST_P(PlanTest, SortIsTotalAndStable) {

@@ -137,6 +137,44 @@ TEST(GroupTable, WordKeysGroupLikeByteKeysWithNullsNegativeZeroAndNaN) {
   EXPECT_EQ(found, (std::vector<uint32_t>{GroupTable::kNotFound, word_ids[7], word_ids[4]}));
 }
 
+TEST(GroupTable, DenseRangeLookupsEqualHashedLookups) {
+  // Build keys: dense (every third number from 30), sparse, or spanning zero
+  // (INT words are the value's bytes, so -30 is far from 0: hashed);
+  // probes: hits, misses inside and outside the range, NULLs.
+  auto schema = schema_of({Field("k", DataType::int32())});
+  for (const auto& [first, step] : {std::pair{30, 3}, std::pair{30, 1000}, std::pair{-30, 3}}) {
+    SCOPED_TRACE(std::to_string(first) + " " + std::to_string(step));
+    std::vector<std::vector<Value>> build_rows, probe_rows;
+    for (int32_t i = 0; i < 500; ++i) build_rows.push_back({Value::int32(first + i * step)});
+    for (int32_t v = -100; v < 2000; ++v) probe_rows.push_back({Value::int32(v)});
+    probe_rows.push_back({Value::null(DataType::int32())});
+    Batch build = make_batch(schema, build_rows), probe = make_batch(schema, probe_rows);
+    KeyEncoder enc({DataType::int32()}, true);
+    enc.encode({build.column(0).get()}, build.num_rows());
+    GroupTable table(true);
+    for (size_t r = 0; r < build.num_rows(); ++r) table.find_or_insert(enc, r);
+    enc.encode({probe.column(0).get()}, probe.num_rows());
+    std::vector<uint32_t> hashed(probe.num_rows()), dense(probe.num_rows());
+    std::vector<uint8_t> hashed_found(probe.num_rows()), dense_found(probe.num_rows());
+    table.find(enc, hashed.data());
+    table.contains(enc, hashed_found.data());
+    const size_t hashed_bytes = table.memory_bytes();
+    table.index_dense_range();
+    EXPECT_EQ(table.memory_bytes() > hashed_bytes, first == 30 && step == 3) << "only the dense keys get an index";
+    table.find(enc, dense.data());
+    table.contains(enc, dense_found.data());
+    EXPECT_EQ(dense, hashed);
+    EXPECT_EQ(dense_found, hashed_found);
+    size_t hits = 0;
+    for (size_t r = 0; r < probe.num_rows(); ++r) {
+      hits += dense_found[r];
+      EXPECT_EQ(dense_found[r] != 0, dense[r] != GroupTable::kNotFound) << r;
+    }
+    EXPECT_EQ(hits, step == 3 ? 500u : 2u);  // step 1000: 30 and 1030 are in [-100, 2000)
+    EXPECT_EQ(dense_found.back(), 0);        // no NULL key was inserted
+  }
+}
+
 TEST(Spill, RoundTripsEveryTypeIncludingNested) {
   const DataType st = DataType::struct_({Field("a", DataType::int32()), Field("b", DataType::string())});
   const DataType lt = DataType::list(DataType::string());

@@ -38,6 +38,15 @@ class GroupTable {
   uint32_t find_or_insert(const KeyEncoder& keys, size_t row);
   // Group id of every encoded row, kNotFound for unseen keys.
   void find(const KeyEncoder& keys, uint32_t* group_ids) const;
+  // Whether every encoded row's key is in the table (1) or not (0).
+  void contains(const KeyEncoder& keys, uint8_t* found) const;
+
+  // For a table that will only be probed from now on (a join's build): when
+  // its word keys span a range of at most 4 per key, find() and contains()
+  // index an array (and a bitmap) by the key's offset in that range instead
+  // of hashing and probing — DuckDB's perfect hash join. A bitmap of 1M keys
+  // in a range of 2M is 256 KiB: it stays in L2 where the slots would not.
+  void index_dense_range();
 
   // Byte form only.
   uint32_t find_or_insert(std::string_view key, uint64_t hash);
@@ -70,6 +79,8 @@ class GroupTable {
   uint32_t find_or_insert_word(uint64_t word, uint64_t hash);
   uint32_t find_word(uint64_t word, uint64_t hash) const;
   uint32_t find_or_insert_null();
+  // find() of rows [start, start + n) into group_ids[0, n).
+  void find_range(const KeyEncoder& keys, size_t start, size_t n, uint32_t* group_ids) const;
   uint32_t add_group(uint64_t hash);
 
   bool word_keys_;
@@ -80,6 +91,10 @@ class GroupTable {
   std::vector<uint64_t> words_;         // per group, word form (0 for the NULL key)
   uint32_t null_group_ = kNotFound;     // word form: the NULL key's group
   std::unique_ptr<StringArena> arena_;
+  // index_dense_range(): key word w is group dense_[w - dense_min_] (if in range).
+  std::vector<uint32_t> dense_;
+  std::vector<uint64_t> dense_bits_;  // bit w - dense_min_: the key is in the table
+  uint64_t dense_min_ = 0;
 };
 
 }  // namespace bullion::exec
