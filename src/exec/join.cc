@@ -116,9 +116,13 @@ class JoinNode final : public PlanNode {
       build.table.contains(enc, buffers.found.data());
       // The build has no NULL keys, so a row with a NULL key is never found.
       const uint8_t keep = type_ == JoinType::kSemi ? 1 : 0;
-      li.reserve(n);
-      for (size_t r = 0; r < n; ++r)
-        if (buffers.found[r] == keep) li.push_back(static_cast<uint32_t>(r));
+      li.resize(n);
+      size_t m = 0;
+      for (size_t r = 0; r < n; ++r) {  // branch-free: matches are unpredictable
+        li[m] = static_cast<uint32_t>(r);
+        m += buffers.found[r] == keep;
+      }
+      li.resize(m);
     } else {
       std::vector<uint32_t>& groups = buffers.groups;
       groups.resize(n);
