@@ -32,6 +32,10 @@ void for_each_row(size_t n, const uint32_t* groups, F&& f) {
 
 uint32_t mapped(const uint32_t* map, size_t g) { return map ? map[g] : static_cast<uint32_t>(g); }
 
+// How many rows ahead updates prefetch their groups' state: with many groups
+// the state arrays outgrow the caches, and rows hit them in random order.
+constexpr size_t kPrefetchAhead = 16;
+
 // --- counts -----------------------------------------------------------------------
 
 enum class CountKind { kStar, kNonNull, kTrue };
@@ -46,10 +50,14 @@ class CountState final : public AggregateState {
   void update(const Column* input, size_t n, const uint32_t* groups) override {
     int64_t* c = counts_.data();
     if (kind_ == CountKind::kStar || (kind_ == CountKind::kNonNull && !input->may_have_nulls())) {
-      if (!groups)
+      if (!groups) {
         counts_[0] += static_cast<int64_t>(n);
-      else
-        for (size_t i = 0; i < n; ++i) ++c[groups[i]];
+        return;
+      }
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kPrefetchAhead < n) __builtin_prefetch(c + groups[i + kPrefetchAhead]);
+        ++c[groups[i]];
+      }
       return;
     }
     if (kind_ == CountKind::kNonNull) {
@@ -330,6 +338,13 @@ class ValuePerGroup {
   }
   size_t size() const { return set_.size(); }
   bool is_set(size_t g) const { return set_[g] != 0; }
+  // Fixed-width values in place (T of the value's width) and the set flags,
+  // for loops that test and set them directly.
+  template <class T>
+  T* values_of() {
+    return reinterpret_cast<T*>(values_.data());
+  }
+  uint8_t* set_flags() { return set_.data(); }
   // For strings the view is valid until the group's value changes.
   template <class T>
   T get(size_t g) const {
@@ -409,10 +424,29 @@ class MinMaxState final : public AggregateState {
       using T = typename decltype(tag)::type;
       const T* x = input->data<T>();
       const uint8_t* valid = input->validity();
-      for_each_row(n, groups, [&](size_t i, uint32_t g) {
-        if (valid && !valid[i]) return;
-        offer<T>(g, x[i]);
-      });
+      if constexpr (std::is_integral_v<T>) {
+        // Integers compare as themselves: test and set in place, with the
+        // groups' entries prefetched a few rows ahead.
+        T* best = values_.template values_of<T>();
+        uint8_t* set = values_.set_flags();
+        for (size_t i = 0; i < n; ++i) {
+          if (groups && i + kPrefetchAhead < n) {
+            __builtin_prefetch(best + groups[i + kPrefetchAhead]);
+            __builtin_prefetch(set + groups[i + kPrefetchAhead]);
+          }
+          if (valid && !valid[i]) continue;
+          const uint32_t g = groups ? groups[i] : 0;
+          if (!set[g] || (kMax ? x[i] > best[g] : x[i] < best[g])) {
+            best[g] = x[i];
+            set[g] = 1;
+          }
+        }
+      } else {
+        for_each_row(n, groups, [&](size_t i, uint32_t g) {
+          if (valid && !valid[i]) return;
+          offer<T>(g, x[i]);
+        });
+      }
     });
   }
   void merge(const AggregateState& other, const uint32_t* map) override {
@@ -741,7 +775,6 @@ class DistinctWordState final : public AggregateState {
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;  // kSkipGroup is never a real group
   static constexpr size_t kChunk = 256;
-  static constexpr size_t kPrefetchAhead = 16;
   struct Pair {
     uint64_t value;  // the value's bytes, zero-extended (floats canonical)
     uint32_t group;
