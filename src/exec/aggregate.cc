@@ -1,6 +1,8 @@
 // Hash aggregation with per-worker pre-aggregation, partitioned merge and
 // spilling. Each worker aggregates its morsels into its own GroupTable and
-// aggregate states until its memory reservation is refused; from then on it
+// aggregate states until its memory reservation is refused, or until its
+// state outgrows ExecContext::preaggregation_bytes without reducing its input
+// much (adaptive, as DuckDB's radix-partitioned aggregation); from then on it
 // writes its input rows (keys and evaluated arguments) to per-partition spill
 // files. Finalization handles each hash partition independently (in
 // parallel): the workers' in-memory partial states of that partition are
@@ -110,6 +112,7 @@ struct WorkerState {
   std::vector<std::unique_ptr<expr::Evaluator>> args;  // null for count(*)
   std::vector<uint32_t> group_ids;
   MemoryReservation reservation;
+  size_t rows_read = 0;  // rows pre-aggregated
   bool spilling = false;
   std::vector<std::unique_ptr<SpillFile>> spills;  // per partition
   std::once_flag partitioned;                      // states grouped by output partition
@@ -138,9 +141,15 @@ struct AggregateRun {
       w.states[c]->resize(w.table.num_groups());
       w.states[c]->update(args[c].get(), n, w.group_ids.data());
     }
+    w.rows_read += n;
     size_t bytes = w.table.memory_bytes();
     for (const auto& s : w.states) bytes += s->memory_bytes();
     if (!w.reservation.try_resize(bytes)) w.spilling = true;
+    // Pre-aggregation that barely reduces its input costs a cache miss per
+    // row in a table that outgrew the caches, twice (here and in the merge):
+    // partitioning the rest costs a sequential write and read.
+    constexpr size_t kStateBytesPerRow = 8;
+    if (bytes > ctx.preaggregation_bytes && bytes > w.rows_read * kStateBytesPerRow) w.spilling = true;
   }
 
   void spill(WorkerState& w, const Batch& batch, const std::vector<ColumnPtr>& args) {

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "bullion/core/error.h"
+#include "bullion/exec/spill.h"
 
 namespace bullion::exec {
 
@@ -20,11 +21,13 @@ struct Mode {
   size_t threads;
   bool force_spill;
   uint64_t budget;
+  size_t preaggregation_bytes = ExecContext{}.preaggregation_bytes;
 };
 
 std::string mode_name(const ::testing::TestParamInfo<Mode>& info) {
   return "t" + std::to_string(info.param.threads) + (info.param.force_spill ? "_spill" : "") +
-         (info.param.budget < (uint64_t{1} << 30) ? "_tiny" : "");
+         (info.param.budget < (uint64_t{1} << 30) ? "_tiny" : "") +
+         (info.param.preaggregation_bytes < (size_t{1} << 20) ? "_partitioned" : "");
 }
 
 SchemaPtr events_schema() {
@@ -102,6 +105,7 @@ class PlanTest : public ::testing::TestWithParam<Mode> {
     ctx_.pool = pool_.get();
     ctx_.budget = budget_.get();
     ctx_.batch_rows = 1000;
+    ctx_.preaggregation_bytes = GetParam().preaggregation_bytes;
     rows_ = make_rows(20000, 1);
     input_ = Plan::values(events_schema(), to_batches(rows_, 777));
   }
@@ -169,6 +173,7 @@ TEST_P(PlanTest, HashAggregateWithManyAggregatesAndDistinct) {
 // One BIGINT key (the word form of keys, with a NULL group) and DISTINCT over
 // fixed-width values (the word form of distinct pairs) next to a string DISTINCT.
 TEST_P(PlanTest, HashAggregateOnAnIntegerKeyWithDistinctValues) {
+  const uint64_t spilled_before = total_spilled_bytes();
   const auto out =
       input_
           .aggregate({"g"}, {{"n", "count(*)"},
@@ -207,6 +212,9 @@ TEST_P(PlanTest, HashAggregateOnAnIntegerKeyWithDistinctValues) {
   }
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(rendered(out), expected);
+  if (GetParam().preaggregation_bytes < (size_t{1} << 20)) {
+    EXPECT_GT(total_spilled_bytes(), spilled_before) << "the workers partitioned their rows";
+  }
 }
 
 TEST_P(PlanTest, GlobalAggregateOverNoRowsGivesOneRow) {
@@ -344,7 +352,9 @@ TEST_P(PlanTest, UnionAndLimit) {
 INSTANTIATE_TEST_SUITE_P(Modes, PlanTest,
                          ::testing::Values(Mode{1, false, uint64_t{1} << 32}, Mode{3, false, uint64_t{1} << 32},
                                            Mode{1, true, uint64_t{1} << 32}, Mode{3, true, uint64_t{1} << 32},
-                                           Mode{2, false, uint64_t{64} << 10}),
+                                           Mode{2, false, uint64_t{64} << 10},
+                                           // Aggregates stop pre-aggregating (little reduction) and partition.
+                                           Mode{2, false, uint64_t{1} << 32, size_t{16} << 10}),
                          mode_name);
 
 TEST(Plan, UnknownColumnsAreNamedWithASuggestion) {
