@@ -17,6 +17,7 @@
 #include "bullion/exec/plan.h"
 #include "bullion/exec/row_key.h"
 #include "bullion/exec/spill.h"
+#include "bullion/expr/analysis.h"
 #include "bullion/expr/evaluator.h"
 #include "operators.h"
 
@@ -61,16 +62,24 @@ class AggregateNode final : public PlanNode {
         if (out_fields[i].name == out_fields[j].name)
           throw Error::invalid_input("aggregate output column '" + out_fields[i].name + "' is defined twice");
     schema_ = std::make_shared<Schema>(std::move(out_fields));
-    // Spilled rows: the keys, then each call's evaluated argument.
+    // Spilled rows: the keys, then each distinct evaluated argument (calls
+    // such as min(v) and max(v) evaluate and spill v once).
     std::vector<Field> spill_fields;
     for (size_t i = 0; i < key_indexes_.size(); ++i) spill_fields.emplace_back("k" + std::to_string(i), key_types_[i]);
+    arg_column_.assign(calls_.size(), SIZE_MAX);
     for (size_t c = 0; c < calls_.size(); ++c) {
+      arg_source_.push_back(c);
       if (!calls_[c].argument) continue;
-      arg_column_.resize(c + 1, SIZE_MAX);
+      const std::string sql = expr::to_sql(*calls_[c].argument);
+      for (size_t d = 0; d < c && arg_source_[c] == c; ++d)
+        if (calls_[d].argument && expr::to_sql(*calls_[d].argument) == sql) arg_source_[c] = d;
+      if (arg_source_[c] != c) {
+        arg_column_[c] = arg_column_[arg_source_[c]];
+        continue;
+      }
       arg_column_[c] = spill_fields.size();
       spill_fields.emplace_back("a" + std::to_string(c), calls_[c].argument->type);
     }
-    arg_column_.resize(calls_.size(), SIZE_MAX);
     spill_schema_ = std::make_shared<Schema>(std::move(spill_fields));
   }
 
@@ -94,7 +103,8 @@ class AggregateNode final : public PlanNode {
   std::vector<DataType> key_types_;
   std::vector<expr::AggregateCall> calls_;
   std::vector<Aggregation> aggregations_;
-  std::vector<size_t> arg_column_;  // per call: its column in spill_schema_, SIZE_MAX for count(*)
+  std::vector<size_t> arg_source_;  // per call: the first call with the same argument (itself if none)
+  std::vector<size_t> arg_column_;  // per call: its argument's column in spill_schema_, SIZE_MAX for count(*)
   SchemaPtr schema_;
   SchemaPtr spill_schema_;
 };
@@ -129,7 +139,7 @@ struct AggregateRun {
     for (size_t idx : node.key_indexes_) keys.push_back(batch.column(idx).get());
     std::vector<ColumnPtr> args(node.calls_.size());
     for (size_t c = 0; c < node.calls_.size(); ++c)
-      if (w.args[c]) args[c] = w.args[c]->evaluate(batch);
+      if (w.args[c]) args[c] = node.arg_source_[c] == c ? w.args[c]->evaluate(batch) : args[node.arg_source_[c]];
     w.encoder.encode(keys, n);
     if (w.spilling) {
       spill(w, batch, args);
@@ -157,7 +167,7 @@ struct AggregateRun {
     std::vector<ColumnPtr> columns;
     for (size_t idx : node.key_indexes_) columns.push_back(batch.column(idx));
     for (size_t c = 0; c < node.calls_.size(); ++c)
-      if (args[c]) columns.push_back(args[c]);
+      if (args[c] && node.arg_source_[c] == c) columns.push_back(args[c]);
     Batch rows(node.spill_schema_, std::move(columns), n);
     std::vector<std::vector<uint32_t>> parts(kPartitions);
     for (size_t r = 0; r < n; ++r) parts[partition_of(w.encoder.hash(r))].push_back(static_cast<uint32_t>(r));
