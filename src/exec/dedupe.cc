@@ -1,9 +1,19 @@
 // Dedupe: for each distinct key, keep the first row by an order. Each worker
-// keeps, per key, the best row seen so far (compared by normalized order key
-// bytes, then by input position, so the winner does not depend on thread
-// count) in its own row store; when its memory reservation is refused it
-// writes further rows to per-partition spill files. Finalization resolves
-// each hash partition independently across workers and spilled rows.
+// partitions its input rows by key hash, each row with its input position
+// (morsel, row), into per-partition spill files that start in memory as LZ4
+// blocks of serialized rows and move to disk when the budget refuses.
+// Finalization resolves each partition independently: it reads the
+// partition's rows from every worker, compares rows by normalized order bytes
+// followed by the position (so the winner does not depend on the thread
+// count), keeps the best row per key and emits the winners.
+//
+// Why not keep candidate rows per key in a hash table while consuming (as the
+// aggregate does)? A dedupe's input is usually nearly unique (Silver drops ~1%
+// duplicates), so that table ends up holding the whole input in its widest,
+// columnar form (16-byte string views, per-column growth): 6 GB for Silver's
+// 10M events, most of its time spent faulting in fresh pages. Serialized and
+// compressed, the same rows take a fraction of that, and a partition at a
+// time is decoded.
 #include <algorithm>
 #include <cstring>
 
@@ -19,12 +29,21 @@ namespace bullion::exec {
 
 namespace {
 
-// Order key plus input position (morsel, row within morsel), big-endian, so
-// byte comparison is a total order. Written into `out` at `p`.
+// The input position (morsel, row within morsel), big-endian, appended to an
+// order key so that byte comparison is a total order.
 char* put_position(char* p, uint64_t morsel, uint64_t row) {
   for (int s = 56; s >= 0; s -= 8) *p++ = static_cast<char>(morsel >> s);
   for (int s = 56; s >= 0; s -= 8) *p++ = static_cast<char>(row >> s);
   return p;
+}
+
+// The first 8 bytes of `bytes` (zero-padded) as a big-endian number: comparing
+// prefixes orders like comparing the bytes, except that equal prefixes need
+// the full comparison.
+uint64_t prefix_of(std::string_view bytes) {
+  uint64_t p = 0;
+  std::memcpy(&p, bytes.data(), std::min<size_t>(8, bytes.size()));
+  return __builtin_bswap64(p);
 }
 
 std::vector<SortKey> resolve_order(const Schema& schema, const std::vector<SortSpec>& order) {
@@ -36,16 +55,6 @@ std::vector<SortKey> resolve_order(const Schema& schema, const std::vector<SortS
   return keys;
 }
 
-// Rows kept by one worker (or one partition), appended batch by batch.
-struct RowStore {
-  explicit RowStore(const SchemaPtr& schema) : batch(Batch::empty(schema)) {}
-  Batch batch;
-  size_t size() const { return batch.num_columns() == 0 ? 0 : batch.column(0)->size(); }
-  void append(const Batch& rows) {
-    for (size_t c = 0; c < batch.num_columns(); ++c) batch.column(c)->append_from(*rows.column(c), 0, rows.num_rows());
-  }
-};
-
 class DedupeNode final : public PlanNode {
  public:
   DedupeNode(PlanPtr child, const std::vector<std::string>& keys, const std::vector<SortSpec>& order)
@@ -55,7 +64,8 @@ class DedupeNode final : public PlanNode {
     for (size_t idx : key_indexes_) key_types_.push_back(schema.field(idx).type);
     order_ = resolve_order(schema, order);
     std::vector<Field> fields = schema.fields();
-    fields.emplace_back("__order", DataType::binary(), false);
+    fields.emplace_back("__morsel", DataType::int64(), false);
+    fields.emplace_back("__row", DataType::int64(), false);
     spill_schema_ = std::make_shared<Schema>(std::move(fields));
   }
   const SchemaPtr& schema() const override { return child_->schema(); }
@@ -68,63 +78,94 @@ class DedupeNode final : public PlanNode {
   std::vector<size_t> key_indexes_;
   std::vector<DataType> key_types_;
   std::vector<SortKey> order_;
-  SchemaPtr spill_schema_;
+  SchemaPtr spill_schema_;  // the input columns, then the position: __morsel, __row
 };
 
-struct Candidates {
-  GroupTable table;
-  std::vector<std::string_view> best;  // per group: order key + position, in `arena`
-  std::vector<uint32_t> row;           // per group: row in `store`
-  StringArena arena;
-  std::unique_ptr<RowStore> store;
+// Drops rows that cannot win before they are partitioned: a worker
+// remembers, for the keys it saw recently, the best order key it sent so far
+// (at most kKeys keys, then it starts over). A row whose key already has a
+// better row is dominated by a row this worker sent, which finalization would
+// prefer anyway. When a fill drops less than half of the rows offered, the
+// input is mostly distinct at this scale (Silver's events) and the filter
+// switches itself off; with many duplicates per key it keeps most of them
+// from ever being serialized.
+struct DominanceFilter {
+  static constexpr size_t kKeys = size_t{1} << 17;
+  bool on = true;
+  GroupTable seen;
+  std::vector<std::string_view> best;  // per key: order bytes + position, in `arena`
+  std::vector<uint64_t> best_prefix;   // per key: best's first 8 bytes, big-endian (most compares end here)
+  std::unique_ptr<StringArena> arena = std::make_unique<StringArena>();
+  size_t offered = 0, sent = 0;  // rows since the last start
   size_t memory_bytes() const {
-    return table.memory_bytes() + best.capacity() * sizeof(std::string_view) + row.capacity() * 4 +
-           arena.bytes_reserved() + store->batch.memory_bytes();
+    return seen.memory_bytes() + best.capacity() * (sizeof(std::string_view) + sizeof(uint64_t)) +
+           arena->bytes_reserved();
   }
-  // Offers rows of `batch` (with their order keys); keeps the better ones.
-  void offer(const Batch& batch, const KeyEncoder& keys, const std::vector<std::string_view>& order) {
-    std::vector<uint32_t> winners;
-    const size_t base = store->size();
-    for (size_t r = 0; r < batch.num_rows(); ++r) {
-      const uint32_t g = table.find_or_insert(keys.key(r), keys.hash(r));
-      if (g == best.size()) {
-        best.push_back(arena.add(order[r]));
-        row.push_back(static_cast<uint32_t>(base + winners.size()));
-        winners.push_back(static_cast<uint32_t>(r));
-      } else if (order[r] < best[g]) {
-        best[g] = arena.add(order[r]);
-        row[g] = static_cast<uint32_t>(base + winners.size());
-        winners.push_back(static_cast<uint32_t>(r));
-      }
-    }
-    if (winners.empty()) return;
-    store->append(winners.size() == batch.num_rows() ? batch : batch.take(winners.data(), winners.size()));
+  void start_over(bool keep_on) {
+    on = keep_on;
+    seen.clear();
+    best = {};
+    best_prefix = {};
+    arena = std::make_unique<StringArena>();
+    offered = sent = 0;
   }
 };
 
 struct DedupeWorker {
-  DedupeWorker(const DedupeNode& node, const SchemaPtr& schema, MemoryBudget& budget,
-               const std::vector<DataType>& key_types, const std::vector<SortKey>& order)
-      : encoder(key_types), order_encoder(order, *schema), reservation(budget) {
-    (void)node;
-    candidates.store = std::make_unique<RowStore>(schema);
-  }
+  DedupeWorker(const std::vector<DataType>& key_types, const std::vector<SortKey>& order, const Schema& schema,
+               MemoryBudget& budget)
+      : encoder(key_types), order_encoder(order, schema), reservation(budget), spills(kPartitions) {}
   KeyEncoder encoder;
   SortKeyEncoder order_encoder;
-  Candidates candidates;
+  DominanceFilter filter;
   MemoryReservation reservation;
-  bool spilling = false;
-  std::vector<std::unique_ptr<SpillFile>> spills;
+  std::vector<std::unique_ptr<SpillFile>> spills;  // per partition
+  size_t memory_bytes = 0;                         // of the spills still in memory
+  bool on_disk = false;
   size_t current_morsel = SIZE_MAX;
   uint64_t row_in_morsel = 0;
-  Buffer order_bytes;  // order keys with positions, for one batch
-  std::vector<std::string_view> order_keys;
+  std::vector<uint32_t> kept;  // rows of the batch the filter passes
+  std::string order;           // scratch: one row's order bytes
+  std::vector<std::vector<uint32_t>> partition_rows = std::vector<std::vector<uint32_t>>(kPartitions);
 };
 
 struct DedupeRun {
   const DedupeNode& node;
   ExecContext& ctx;
   std::vector<std::unique_ptr<DedupeWorker>> workers;
+
+  // The rows of the batch that may still win (all when the filter is off), into w.kept.
+  void filter_rows(DedupeWorker& w, size_t morsel, const Batch& batch) {
+    const size_t n = batch.num_rows();
+    w.kept.clear();
+    if (!w.filter.on) {
+      for (size_t r = 0; r < n; ++r) w.kept.push_back(static_cast<uint32_t>(r));
+      return;
+    }
+    DominanceFilter& f = w.filter;
+    w.order_encoder.encode(batch);
+    for (size_t r = 0; r < n; ++r) {
+      const std::string_view k = w.order_encoder.key(r);
+      w.order.resize(k.size() + 16);
+      std::memcpy(w.order.data(), k.data(), k.size());
+      put_position(w.order.data() + k.size(), morsel, w.row_in_morsel + r);
+      const uint64_t prefix = prefix_of(w.order);
+      const uint32_t g = f.seen.find_or_insert(w.encoder.key(r), w.encoder.hash(r));
+      if (g == f.best.size()) {
+        f.best.push_back(f.arena->add(w.order));
+        f.best_prefix.push_back(prefix);
+      } else if (prefix < f.best_prefix[g] || (prefix == f.best_prefix[g] && w.order < f.best[g])) {
+        f.best[g] = f.arena->add(w.order);
+        f.best_prefix[g] = prefix;
+      } else {
+        continue;
+      }
+      w.kept.push_back(static_cast<uint32_t>(r));
+    }
+    f.offered += n;
+    f.sent += w.kept.size();
+    if (f.seen.num_groups() >= DominanceFilter::kKeys) f.start_over(/*keep_on=*/f.sent * 2 <= f.offered);
+  }
 
   void consume(DedupeWorker& w, size_t morsel, const Batch& batch) {
     if (morsel != w.current_morsel) {
@@ -135,95 +176,118 @@ struct DedupeRun {
     std::vector<const Column*> keys;
     for (size_t idx : node.key_indexes_) keys.push_back(batch.column(idx).get());
     w.encoder.encode(keys, n);
-    w.order_encoder.encode(batch);
-    size_t total = 0;
-    for (size_t r = 0; r < n; ++r) total += w.order_encoder.key(r).size() + 16;
-    w.order_bytes.resize(total);
-    w.order_keys.resize(n);
-    char* p = reinterpret_cast<char*>(w.order_bytes.data());
+    filter_rows(w, morsel, batch);
+    auto morsels = Column::make(DataType::int64());
+    auto positions = Column::make(DataType::int64());
+    morsels->resize(n);
+    positions->resize(n);
     for (size_t r = 0; r < n; ++r) {
-      const std::string_view k = w.order_encoder.key(r);
-      char* start = p;
-      std::memcpy(p, k.data(), k.size());
-      p = put_position(p + k.size(), morsel, w.row_in_morsel + r);
-      w.order_keys[r] = std::string_view(start, static_cast<size_t>(p - start));
+      morsels->mutable_data<int64_t>()[r] = static_cast<int64_t>(morsel);
+      positions->mutable_data<int64_t>()[r] = static_cast<int64_t>(w.row_in_morsel + r);
     }
     w.row_in_morsel += n;
-    if (w.spilling) {
-      auto order_column = Column::make(DataType::binary());
-      for (std::string_view k : w.order_keys) order_column->append_string(k);
-      std::vector<ColumnPtr> columns = batch.columns();
-      columns.push_back(std::move(order_column));
-      Batch rows(node.spill_schema_, std::move(columns), n);
-      std::vector<std::vector<uint32_t>> parts(kPartitions);
-      for (size_t r = 0; r < n; ++r) parts[partition_of(w.encoder.hash(r))].push_back(static_cast<uint32_t>(r));
-      if (w.spills.empty()) w.spills.resize(kPartitions);
-      for (size_t p = 0; p < kPartitions; ++p) {
-        if (parts[p].empty()) continue;
-        if (!w.spills[p]) w.spills[p] = std::make_unique<SpillFile>(node.spill_schema_);
-        w.spills[p]->append(rows.take(parts[p].data(), parts[p].size()));
-      }
-      return;
+    std::vector<ColumnPtr> columns = batch.columns();
+    columns.push_back(std::move(morsels));
+    columns.push_back(std::move(positions));
+    const Batch rows(node.spill_schema_, std::move(columns), n);
+    for (auto& part : w.partition_rows) part.clear();
+    for (uint32_t r : w.kept) w.partition_rows[partition_of(w.encoder.hash(r))].push_back(r);
+    for (size_t p = 0; p < kPartitions; ++p) {
+      const std::vector<uint32_t>& part = w.partition_rows[p];
+      if (part.empty()) continue;
+      auto& file = w.spills[p];
+      if (!file)
+        file = std::make_unique<SpillFile>(node.spill_schema_,
+                                           w.on_disk ? SpillFile::Start::kOnDisk : SpillFile::Start::kInMemory);
+      const size_t before = file->memory_bytes();
+      file->append(rows, part.data(), part.size());
+      w.memory_bytes += file->memory_bytes() - before;
     }
-    w.candidates.offer(batch, w.encoder, w.order_keys);
-    if (!w.reservation.try_resize(w.candidates.memory_bytes())) w.spilling = true;
+    const size_t filter_bytes = w.filter.on ? w.filter.memory_bytes() : 0;
+    if (!w.on_disk && !w.reservation.try_resize(w.memory_bytes + filter_bytes)) {
+      for (auto& file : w.spills)
+        if (file) file->move_to_disk();
+      w.on_disk = true;
+      w.memory_bytes = 0;
+    }
+    if (w.on_disk && !w.reservation.try_resize(filter_bytes)) {
+      w.filter.start_over(/*keep_on=*/false);
+      w.reservation.release_all();
+    }
   }
 
   std::vector<Batch> finalize_partition(size_t part, size_t num_parts) {
-    // Winner per key across workers: (worker or spill store, row).
+    BULLION_ASSERT(num_parts == kPartitions, "dedupe finalizes by spill partition");
+    // The winner per key: its order bytes and its row in `batches` (flat, from `first_row[batch]`).
     GroupTable table;
-    std::vector<std::string_view> best;              // views into worker arenas or spilled batches kept below
-    std::vector<std::pair<size_t, uint32_t>> where;  // (source, row); source == workers.size() is the spill store
-    std::vector<Batch> spilled_batches;              // keep spilled order keys alive
-    auto offer = [&](std::string_view key, uint64_t hash, std::string_view order, size_t source, uint32_t row) {
-      const uint32_t g = table.find_or_insert(key, hash);
-      if (g == best.size()) {
-        best.push_back(order);
-        where.emplace_back(source, row);
-      } else if (order < best[g]) {
-        best[g] = order;
-        where[g] = {source, row};
-      }
-    };
-    for (size_t wi = 0; wi < workers.size(); ++wi) {
-      const Candidates& c = workers[wi]->candidates;
-      for (uint32_t g = 0; g < c.table.num_groups(); ++g)
-        if (partition_of(c.table.key_hash(g)) % num_parts == part)
-          offer(c.table.key(g), c.table.key_hash(g), c.best[g], wi, c.row[g]);
-    }
-    RowStore spilled_rows(node.child_->schema());
+    std::vector<std::string_view> best;  // views into `orders`
+    std::vector<uint64_t> where;
+    std::vector<Batch> batches;
+    std::vector<uint64_t> first_row{0};
+    StringArena orders;
     KeyEncoder encoder(node.key_types_);
+    SortKeyEncoder order_encoder(node.order_, *node.spill_schema_);
+    std::string order;
+    uint64_t rows_in_partition = 0;
+    for (const auto& w : workers)
+      if (w->spills[part]) rows_in_partition += w->spills[part]->num_rows();
+    table.reserve(rows_in_partition);  // a dedupe's input is mostly distinct keys
     for (const auto& w : workers) {
-      if (w->spills.empty() || !w->spills[part]) continue;
-      auto reader = w->spills[part]->reader();
-      Batch rows;
-      while (reader.next(rows)) {
-        std::vector<const Column*> keys;
-        for (size_t idx : node.key_indexes_) keys.push_back(rows.column(idx).get());
-        encoder.encode(keys, rows.num_rows());
-        const Column& order = *rows.column(rows.num_columns() - 1);
-        const size_t base = spilled_rows.size();
-        spilled_rows.append(rows.project([&] {
-          std::vector<size_t> cols(rows.num_columns() - 1);
-          for (size_t i = 0; i < cols.size(); ++i) cols[i] = i;
-          return cols;
-        }()));
-        for (size_t r = 0; r < rows.num_rows(); ++r)
-          offer(encoder.key(r), encoder.hash(r), order.strings()[r], workers.size(), static_cast<uint32_t>(base + r));
-        spilled_batches.push_back(rows);
+      if (!w->spills[part]) continue;
+      {
+        auto reader = w->spills[part]->reader();
+        Batch rows;
+        while (reader.next(rows)) {
+          const size_t n = rows.num_rows();
+          std::vector<const Column*> keys;
+          for (size_t idx : node.key_indexes_) keys.push_back(rows.column(idx).get());
+          encoder.encode(keys, n);
+          order_encoder.encode(rows);
+          const int64_t* morsel = rows.column(rows.num_columns() - 2)->data<int64_t>();
+          const int64_t* position = rows.column(rows.num_columns() - 1)->data<int64_t>();
+          const uint64_t base = first_row.back();
+          for (size_t r = 0; r < n; ++r) {
+            const std::string_view k = order_encoder.key(r);
+            order.resize(k.size() + 16);
+            std::memcpy(order.data(), k.data(), k.size());
+            put_position(order.data() + k.size(), static_cast<uint64_t>(morsel[r]), static_cast<uint64_t>(position[r]));
+            const uint32_t g = table.find_or_insert(encoder.key(r), encoder.hash(r));
+            if (g == best.size()) {
+              best.push_back(orders.add(order));
+              where.push_back(base + r);
+            } else if (order < best[g]) {
+              best[g] = orders.add(order);
+              where[g] = base + r;
+            }
+          }
+          first_row.push_back(base + n);
+          batches.push_back(std::move(rows));
+        }
       }
+      w->spills[part].reset();  // each partition is finalized once
     }
-    // Gather winners per source.
-    std::vector<std::vector<uint32_t>> rows(workers.size() + 1);
-    for (const auto& [source, row] : where) rows[source].push_back(row);
-    std::vector<Batch> out;
-    for (size_t s = 0; s < rows.size(); ++s) {
-      if (rows[s].empty()) continue;
-      std::sort(rows[s].begin(), rows[s].end());
-      const Batch& from = s < workers.size() ? workers[s]->candidates.store->batch : spilled_rows.batch;
-      Batch from_synced(node.child_->schema(), from.columns(), from.num_columns() ? from.column(0)->size() : 0);
-      for (size_t offset = 0; offset < rows[s].size(); offset += ctx.batch_rows)
-        out.push_back(from_synced.take(rows[s].data() + offset, std::min(ctx.batch_rows, rows[s].size() - offset)));
+    // Winners in the order of the partition's rows, in output batches of about ctx.batch_rows.
+    std::vector<bool> winner(first_row.back());
+    for (uint64_t row : where) winner[row] = true;
+    std::vector<size_t> data_columns(node.spill_schema_->size() - 2);
+    for (size_t i = 0; i < data_columns.size(); ++i) data_columns[i] = i;
+    std::vector<Batch> out, pieces;
+    size_t piece_rows = 0;
+    std::vector<uint32_t> rows;
+    for (size_t b = 0; b < batches.size(); ++b) {
+      rows.clear();
+      for (uint64_t r = first_row[b]; r < first_row[b + 1]; ++r)
+        if (winner[r]) rows.push_back(static_cast<uint32_t>(r - first_row[b]));
+      if (!rows.empty()) {
+        pieces.push_back(batches[b].project(data_columns).take(rows.data(), rows.size()));
+        piece_rows += rows.size();
+      }
+      batches[b] = Batch();
+      if (!pieces.empty() && (piece_rows >= ctx.batch_rows || b + 1 == batches.size())) {
+        out.push_back(pieces.size() == 1 ? std::move(pieces[0]) : Batch::concat(pieces));
+        pieces.clear();
+        piece_rows = 0;
+      }
     }
     return out;
   }
@@ -232,7 +296,7 @@ struct DedupeRun {
 std::unique_ptr<Stream> DedupeNode::open(ExecContext& ctx) const {
   auto run = std::make_unique<DedupeRun>(DedupeRun{*this, ctx, {}});
   for (size_t w = 0; w < ctx.num_workers(); ++w)
-    run->workers.push_back(std::make_unique<DedupeWorker>(*this, child_->schema(), *ctx.budget, key_types_, order_));
+    run->workers.push_back(std::make_unique<DedupeWorker>(key_types_, order_, *child_->schema(), *ctx.budget));
   auto input = child_->open(ctx);
   for_each_batch(*input, ctx,
                  [&](size_t morsel, size_t worker, Batch&& b) { run->consume(*run->workers[worker], morsel, b); });

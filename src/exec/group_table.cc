@@ -38,14 +38,26 @@ size_t GroupTable::memory_bytes() const {
          dense_bits_.capacity() * sizeof(uint64_t);
 }
 
-void GroupTable::grow() {
+void GroupTable::reserve(size_t keys) {
+  size_t size = mask_ + 1;
+  while (keys * 2 > size) size *= 2;
+  if (size != mask_ + 1) rehash(size);
+  hashes_.reserve(keys);
+  if (word_keys_)
+    words_.reserve(keys);
+  else
+    keys_.reserve(keys);
+}
+
+void GroupTable::grow() { rehash((mask_ + 1) * 2); }
+
+void GroupTable::rehash(size_t size) {
   Buffer old = std::move(slots_);
   const size_t old_slots = mask_ + 1;
-  const size_t num = old_slots * 2;
-  slots_.resize(num * sizeof(Slot));
+  slots_.resize(size * sizeof(Slot));
   Slot* s = slots();
-  for (size_t i = 0; i < num; ++i) s[i] = Slot{0, kNotFound};
-  mask_ = num - 1;
+  for (size_t i = 0; i < size; ++i) s[i] = Slot{0, kNotFound};
+  mask_ = size - 1;
   const Slot* o = old.as<Slot>();
   for (size_t j = 0; j < old_slots; ++j) {
     if (o[j].group == kNotFound) continue;

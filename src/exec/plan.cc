@@ -436,6 +436,11 @@ void Plan::execute(ExecContext& ctx, const Emit& emit) const {
   });
 }
 
+void Plan::execute_per_worker(ExecContext& ctx, const std::function<void(size_t, Batch&&)>& emit) const {
+  auto stream = node_->open(ctx);
+  for_each_batch(*stream, ctx, [&](size_t, size_t worker, Batch&& b) { emit(worker, std::move(b)); });
+}
+
 std::vector<Batch> Plan::collect(ExecContext& ctx) const {
   auto stream = node_->open(ctx);
   std::vector<std::vector<Batch>> per_morsel(stream->num_morsels());

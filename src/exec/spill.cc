@@ -24,6 +24,10 @@ std::string spill_directory() {
 
 namespace {
 
+// LZ4's speed/ratio knob: 4 compresses Silver's dedupe input ~5% faster than
+// 1 for ~2% more bytes (measured on 10M events).
+constexpr int kLz4Acceleration = 4;
+
 std::atomic<uint64_t> g_spill_counter{0};
 std::atomic<uint64_t> g_spilled_bytes{0};
 
@@ -33,23 +37,86 @@ void put(Buffer& b, T v) {
   b.append(&v, sizeof v);
 }
 
-void serialize_column(const Column& c, size_t n, Buffer& out) {
-  const uint8_t* validity = c.validity();
-  put<uint8_t>(out, validity ? 1 : 0);
-  if (validity) put_bytes(out, validity, n);
+// How a serialized column starts.
+constexpr uint8_t kPlain = 0;
+constexpr uint8_t kWithValidity = 1;  // n validity bytes follow
+constexpr uint8_t kConstant = 2;      // no NULLs, one value for all n rows
+
+// Whether the selected rows of a flat column hold one non-NULL value.
+bool is_constant(const Column& c, size_t n, const uint32_t* rows) {
+  auto row = [rows](size_t i) { return rows ? rows[i] : i; };
+  if (const uint8_t* validity = c.validity())
+    for (size_t i = 0; i < n; ++i)
+      if (!validity[row(i)]) return false;
+  if (c.type().is_string_like()) {
+    const std::string_view* s = c.strings();
+    const std::string_view first = s[row(0)];
+    for (size_t i = 1; i < n; ++i) {
+      const std::string_view v = s[row(i)];
+      if (v.size() != first.size() || (v.data() != first.data() && v != first)) return false;
+    }
+    return true;
+  }
+  const size_t w = c.type().value_width();
+  const uint8_t* data = c.data<uint8_t>();
+  const uint8_t* first = data + row(0) * w;
+  for (size_t i = 1; i < n; ++i)
+    if (std::memcmp(data + row(i) * w, first, w) != 0) return false;
+  return true;
+}
+
+// Serializes rows [0, n) of `c`, or rows[0..n) when `rows` is given.
+void serialize_column(const Column& c, size_t n, Buffer& out, const uint32_t* rows = nullptr) {
   const DataType& t = c.type();
+  if (rows && t.is_nested()) {
+    serialize_column(*c.take(rows, n), n, out);
+    return;
+  }
+  auto row = [rows](size_t i) { return rows ? rows[i] : i; };
+  const uint8_t* validity = c.validity();
+  if (n > 1 && !t.is_nested() && t.id() != TypeId::kNull && is_constant(c, n, rows)) {
+    // One value for every row (a file name, a load time, a source tag): written once.
+    put<uint8_t>(out, kConstant);
+    if (t.is_string_like()) {
+      const std::string_view v = c.strings()[row(0)];
+      put<uint32_t>(out, static_cast<uint32_t>(v.size()));
+      put_bytes(out, v.data(), v.size());
+    } else {
+      put_bytes(out, c.data<uint8_t>() + row(0) * t.value_width(), t.value_width());
+    }
+    return;
+  }
+  put<uint8_t>(out, validity ? kWithValidity : kPlain);
+  if (validity) {
+    if (rows) {
+      const size_t at = out.size();
+      out.resize(at + n);
+      for (size_t i = 0; i < n; ++i) out.data()[at + i] = validity[rows[i]];
+    } else {
+      put_bytes(out, validity, n);
+    }
+  }
   switch (t.id()) {
     case TypeId::kNull:
       break;
     case TypeId::kString:
     case TypeId::kBinary: {
       const std::string_view* s = c.strings();
+      size_t at = out.size();
+      out.resize(at + n * 4);
       uint64_t total = 0;
       for (size_t i = 0; i < n; ++i) {
-        put<uint32_t>(out, static_cast<uint32_t>(s[i].size()));
-        total += s[i].size();
+        const auto len = static_cast<uint32_t>(s[row(i)].size());
+        std::memcpy(out.data() + at + i * 4, &len, 4);
+        total += len;
       }
-      for (size_t i = 0; i < n; ++i) put_bytes(out, s[i].data(), s[i].size());
+      at = out.size();
+      out.resize(at + total);
+      for (size_t i = 0; i < n; ++i) {
+        const std::string_view v = s[row(i)];
+        copy_bytes(reinterpret_cast<char*>(out.data()) + at, v.data(), v.size());
+        at += v.size();
+      }
       break;
     }
     case TypeId::kStruct:
@@ -67,8 +134,27 @@ void serialize_column(const Column& c, size_t n, Buffer& out) {
       }
       break;
     }
-    default:
-      put_bytes(out, c.data<uint8_t>(), n * t.value_width());
+    default: {
+      const size_t w = t.value_width();
+      if (!rows) {
+        put_bytes(out, c.data<uint8_t>(), n * w);
+        break;
+      }
+      const size_t at = out.size();
+      out.resize(at + n * w);
+      const uint8_t* from = c.data<uint8_t>();
+      uint8_t* to = out.data() + at;
+      switch (w) {  // fixed sizes get inlined copies
+        case 4:
+          for (size_t i = 0; i < n; ++i) std::memcpy(to + i * 4, from + size_t{rows[i]} * 4, 4);
+          break;
+        case 8:
+          for (size_t i = 0; i < n; ++i) std::memcpy(to + i * 8, from + size_t{rows[i]} * 8, 8);
+          break;
+        default:
+          for (size_t i = 0; i < n; ++i) std::memcpy(to + i * w, from + size_t{rows[i]} * w, w);
+      }
+    }
   }
 }
 
@@ -94,9 +180,25 @@ class Cursor {
 };
 
 void deserialize_column(Column& c, size_t n, Cursor& in) {
-  const bool has_validity = in.get<uint8_t>() != 0;
-  const uint8_t* validity = has_validity ? in.take(n) : nullptr;
+  const uint8_t kind = in.get<uint8_t>();
   const DataType& t = c.type();
+  if (kind == kConstant) {
+    c.resize(n);
+    if (t.is_string_like()) {
+      const uint32_t len = in.get<uint32_t>();
+      const std::string_view v = c.arena().add(std::string_view(reinterpret_cast<const char*>(in.take(len)), len));
+      std::string_view* s = c.mutable_strings();
+      for (size_t i = 0; i < n; ++i) s[i] = v;
+    } else {
+      const size_t w = t.value_width();
+      const uint8_t* value = in.take(w);
+      uint8_t* data = c.mutable_data<uint8_t>();
+      for (size_t i = 0; i < n; ++i) std::memcpy(data + i * w, value, w);
+    }
+    return;
+  }
+  if (kind > kConstant) throw Error::corrupt("spill file block is damaged (column kind " + std::to_string(kind) + ")");
+  const uint8_t* validity = kind == kWithValidity ? in.take(n) : nullptr;
   switch (t.id()) {
     case TypeId::kNull:
       c.resize(n);
@@ -145,61 +247,101 @@ void deserialize_column(Column& c, size_t n, Cursor& in) {
 
 uint64_t total_spilled_bytes() { return g_spilled_bytes.load(std::memory_order_relaxed); }
 
-SpillFile::SpillFile(SchemaPtr schema) : schema_(std::move(schema)) {
+SpillFile::SpillFile(SchemaPtr schema, Start start) : schema_(std::move(schema)) {
   path_ = spill_directory() + "/spill-" + std::to_string(g_spill_counter.fetch_add(1)) + ".bin";
-  out_ = FileSystem::local().open_write(path_);
+  if (start == Start::kInMemory)
+    in_memory_ = true;
+  else
+    out_ = FileSystem::local().open_write(path_);
 }
 
 SpillFile::~SpillFile() {
+  if (in_memory_) return;
   out_.reset();
   ::unlink(path_.c_str());
 }
 
-void SpillFile::append(const Batch& batch) {
-  BULLION_ASSERT(out_ != nullptr, "append after finish_writing");
+void SpillFile::append(const Batch& batch) { append(batch, nullptr, batch.num_rows()); }
+
+void SpillFile::append(const Batch& batch, const uint32_t* rows, size_t n) {
+  BULLION_ASSERT(out_ != nullptr || (in_memory_ && !finished_), "append after finish_writing");
   raw_.clear();
-  const size_t n = batch.num_rows();
   put<uint64_t>(raw_, n);
-  for (const auto& c : batch.columns()) serialize_column(*c, n, raw_);
-  if (raw_.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE))
-    throw Error::unsupported("a spilled batch exceeds LZ4's block size; use smaller batches");
-  compressed_.resize(16 + static_cast<size_t>(LZ4_compressBound(static_cast<int>(raw_.size()))));
-  const int csize =
-      LZ4_compress_default(reinterpret_cast<const char*>(raw_.data()), reinterpret_cast<char*>(compressed_.data() + 16),
-                           static_cast<int>(raw_.size()), static_cast<int>(compressed_.size() - 16));
-  const uint64_t sizes[2] = {raw_.size(), static_cast<uint64_t>(csize)};
-  std::memcpy(compressed_.data(), sizes, 16);
-  out_->append(std::string_view(reinterpret_cast<const char*>(compressed_.data()), 16 + static_cast<size_t>(csize)));
-  bytes_written_ += 16 + static_cast<uint64_t>(csize);
-  g_spilled_bytes.fetch_add(16 + static_cast<uint64_t>(csize), std::memory_order_relaxed);
+  for (const auto& c : batch.columns()) serialize_column(*c, n, raw_, rows);
+  add_block();
   num_rows_ += n;
   ++num_batches_;
 }
 
+void SpillFile::add_block() {
+  if (raw_.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE))
+    throw Error::unsupported("a spilled batch exceeds LZ4's block size; use smaller batches");
+  compressed_.resize(16 + static_cast<size_t>(LZ4_compressBound(static_cast<int>(raw_.size()))));
+  const int csize =
+      LZ4_compress_fast(reinterpret_cast<const char*>(raw_.data()), reinterpret_cast<char*>(compressed_.data() + 16),
+                        static_cast<int>(raw_.size()), static_cast<int>(compressed_.size() - 16), kLz4Acceleration);
+  const uint64_t sizes[2] = {raw_.size(), static_cast<uint64_t>(csize)};
+  std::memcpy(compressed_.data(), sizes, 16);
+  compressed_.resize(16 + static_cast<size_t>(csize));
+  bytes_written_ += compressed_.size();
+  if (in_memory_) {
+    Buffer& block = blocks_.emplace_back();
+    block.reserve(compressed_.size());
+    block.append(compressed_.data(), compressed_.size());
+    memory_bytes_ += block.capacity();
+    return;
+  }
+  out_->append(std::string_view(reinterpret_cast<const char*>(compressed_.data()), compressed_.size()));
+  g_spilled_bytes.fetch_add(compressed_.size(), std::memory_order_relaxed);
+}
+
+void SpillFile::move_to_disk() {
+  if (!in_memory_) return;
+  out_ = FileSystem::local().open_write(path_);
+  in_memory_ = false;
+  for (const Buffer& block : blocks_) {
+    out_->append(std::string_view(reinterpret_cast<const char*>(block.data()), block.size()));
+    g_spilled_bytes.fetch_add(block.size(), std::memory_order_relaxed);
+  }
+  std::vector<Buffer>().swap(blocks_);
+  memory_bytes_ = 0;
+  if (finished_) finish_writing();
+}
+
 void SpillFile::finish_writing() {
+  finished_ = true;
   if (!out_) return;
   out_->close();
   out_.reset();
 }
 
 SpillFile::Reader SpillFile::reader() const {
-  BULLION_ASSERT(out_ == nullptr, "reading a spill file before finish_writing");
+  BULLION_ASSERT(finished_, "reading a spill file before finish_writing");
   return Reader(*this);
 }
 
-SpillFile::Reader::Reader(const SpillFile& file) : file_(file), in_(FileSystem::local().open_read(file.path_)) {}
+SpillFile::Reader::Reader(const SpillFile& file)
+    : file_(file), in_(file.in_memory_ ? nullptr : FileSystem::local().open_read(file.path_)) {}
 
 bool SpillFile::Reader::next(Batch& out) {
-  if (offset_ >= file_.bytes_written_) return false;
   uint64_t sizes[2];
-  in_->read_at(offset_, 16, reinterpret_cast<char*>(sizes));
-  compressed_.resize(sizes[1]);
-  in_->read_at(offset_ + 16, sizes[1], reinterpret_cast<char*>(compressed_.data()));
-  offset_ += 16 + sizes[1];
+  const char* compressed;
+  if (file_.in_memory_) {
+    if (block_ >= file_.blocks_.size()) return false;
+    const Buffer& block = file_.blocks_[block_++];
+    std::memcpy(sizes, block.data(), 16);
+    compressed = reinterpret_cast<const char*>(block.data() + 16);
+  } else {
+    if (offset_ >= file_.bytes_written_) return false;
+    in_->read_at(offset_, 16, reinterpret_cast<char*>(sizes));
+    compressed_.resize(sizes[1]);
+    in_->read_at(offset_ + 16, sizes[1], reinterpret_cast<char*>(compressed_.data()));
+    offset_ += 16 + sizes[1];
+    compressed = reinterpret_cast<const char*>(compressed_.data());
+  }
   raw_.resize(sizes[0]);
-  const int got =
-      LZ4_decompress_safe(reinterpret_cast<const char*>(compressed_.data()), reinterpret_cast<char*>(raw_.data()),
-                          static_cast<int>(sizes[1]), static_cast<int>(sizes[0]));
+  const int got = LZ4_decompress_safe(compressed, reinterpret_cast<char*>(raw_.data()), static_cast<int>(sizes[1]),
+                                      static_cast<int>(sizes[0]));
   if (got < 0 || static_cast<uint64_t>(got) != sizes[0]) throw Error::corrupt("spill file block is damaged");
   Cursor in(raw_.data(), raw_.size());
   const size_t n = in.get<uint64_t>();

@@ -532,93 +532,152 @@ class FirstLastState final : public AggregateState {
 // (Spark normalizes floating keys).
 //
 // The pairs are encoded as bytes (the group id, then the value) into one
-// arena and found through an open-addressing table of key indexes with their
-// hashes: no allocation per key, and memory_bytes() is O(1) — the operators
-// ask for it after every batch.
+// arena, each behind its 4-byte length, and found through an open-addressing
+// table: no allocation per key, and memory_bytes() is O(1) — the operators
+// ask for it after every batch. A slot holds the key's arena offset and the
+// top bits of its hash, so a probe touches the key bytes only when the hashes
+// agree. The table is far larger than the caches (millions of pairs), so a
+// batch is encoded and hashed first, and each probe is prefetched in two
+// steps: the slot some rows ahead, then the key bytes it points to.
 class DistinctState final : public AggregateState {
  public:
   using Factory = std::function<std::unique_ptr<AggregateState>()>;
-  DistinctState(DataType type, Factory make_inner) : type_(std::move(type)), make_inner_(std::move(make_inner)) {
-    starts_.push_back(0);
-  }
+  DistinctState(DataType type, Factory make_inner) : type_(std::move(type)), make_inner_(std::move(make_inner)) {}
   void resize(size_t g) override { num_groups_ = std::max(num_groups_, g); }
   size_t num_groups() const override { return num_groups_; }
   void update(const Column* input, size_t n, const uint32_t* groups) override {
     if (input->type().id() == TypeId::kNull) return;
-    std::string key;
+    start_batch();
     for_each_row(n, groups, [&](size_t i, uint32_t g) {
       if (input->is_null(i)) return;
-      encode(*input, i, g, key);
-      insert(key);
+      encode(*input, i, g, batch_bytes_);
+      batch_starts_.push_back(batch_bytes_.size());
     });
+    insert_batch();
   }
   void merge(const AggregateState& other, const uint32_t* map) override {
     const auto& o = static_cast<const DistinctState&>(other);
-    std::string copy;
-    for (size_t k = 0; k < o.num_keys(); ++k) {
-      copy.assign(o.key(k));
+    start_batch();
+    o.for_each_key([&](std::string_view kv) {
       uint32_t g;
-      std::memcpy(&g, copy.data(), 4);
+      std::memcpy(&g, kv.data(), 4);
       g = mapped(map, g);
-      if (g == kSkipGroup) continue;
-      std::memcpy(copy.data(), &g, 4);
-      insert(copy);
-    }
+      if (g == kSkipGroup) return;
+      batch_bytes_.append(reinterpret_cast<const char*>(&g), 4);
+      batch_bytes_.append(kv.substr(4));
+      batch_starts_.push_back(batch_bytes_.size());
+      if (batch_starts_.size() > kMergeBatch) {
+        insert_batch();
+        start_batch();
+      }
+    });
+    insert_batch();
   }
   ColumnPtr finalize() const override {
     // A fresh inner state (finalize is const): replay the distinct values.
     auto values = Column::make(type_);
     std::vector<uint32_t> groups;
     groups.reserve(num_keys());
-    for (size_t k = 0; k < num_keys(); ++k) {
-      const std::string_view kv = key(k);
+    for_each_key([&](std::string_view kv) {
       uint32_t g;
       std::memcpy(&g, kv.data(), 4);
       groups.push_back(g);
       decode(kv, *values);
-    }
+    });
     std::unique_ptr<AggregateState> fresh = make_inner_();
     fresh->resize(num_groups_);
     if (!groups.empty()) fresh->update(values.get(), groups.size(), groups.data());
     return fresh->finalize();
   }
   size_t memory_bytes() const override {
-    return bytes_.capacity() + starts_.capacity() * sizeof(uint64_t) + hashes_.capacity() * sizeof(uint64_t) +
-           slots_.capacity() * sizeof(uint32_t);
+    return bytes_.capacity() + hashes_.capacity() * sizeof(uint64_t) + slots_.capacity() * sizeof(uint64_t);
   }
 
  private:
+  static constexpr size_t kSlotDistance = 16;  // rows ahead: prefetch the slot
+  static constexpr size_t kKeyDistance = 8;    // rows ahead: prefetch the key the slot points to
+  static constexpr size_t kMergeBatch = 4096;
+  static constexpr int kOffsetBits = 40;  // arena offsets up to 1 TiB; the other 24 bits hold a hash tag
+  static constexpr uint64_t kOffsetMask = (uint64_t{1} << kOffsetBits) - 1;
+
   size_t num_keys() const { return hashes_.size(); }
-  std::string_view key(size_t k) const {
-    return std::string_view(bytes_.data() + starts_[k], starts_[k + 1] - starts_[k]);
+  static uint64_t tag_of(uint64_t hash) { return hash & ~kOffsetMask; }
+  // The key whose length prefix starts at `offset`.
+  std::string_view key_at(uint64_t offset) const {
+    uint32_t len;
+    std::memcpy(&len, bytes_.data() + offset, 4);
+    return std::string_view(bytes_.data() + offset + 4, len);
   }
-  void insert(std::string_view k) {
-    if ((num_keys() + 1) * 2 > slots_.size()) grow();
-    const uint64_t h = XXH3_64bits(k.data(), k.size());
-    const size_t mask = slots_.size() - 1;
-    for (size_t s = h & mask;; s = (s + 1) & mask) {
-      const uint32_t slot = slots_[s];
-      if (slot == 0) {
-        slots_[s] = static_cast<uint32_t>(num_keys() + 1);
-        hashes_.push_back(h);
-        bytes_.insert(bytes_.end(), k.begin(), k.end());
-        starts_.push_back(bytes_.size());
-        return;
-      }
-      if (hashes_[slot - 1] == h && key(slot - 1) == k) return;
+  template <class F>
+  void for_each_key(F&& f) const {
+    for (size_t offset = 0; offset < bytes_.size();) {
+      const std::string_view k = key_at(offset);
+      f(k);
+      offset += 4 + k.size();
     }
   }
-  void grow() {
-    slots_.assign(std::max<size_t>(64, slots_.size() * 2), 0);
+  void start_batch() {
+    batch_bytes_.clear();
+    batch_starts_.clear();
+    batch_starts_.push_back(0);
+  }
+  std::string_view batch_key(size_t i) const {
+    return std::string_view(batch_bytes_.data() + batch_starts_[i], batch_starts_[i + 1] - batch_starts_[i]);
+  }
+  // Inserts the keys encoded in batch_bytes_ / batch_starts_.
+  void insert_batch() {
+    const size_t n = batch_starts_.size() - 1;
+    if (n == 0) return;
+    if ((num_keys() + n) * 2 > slots_.size()) grow(num_keys() + n);
+    batch_hashes_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const std::string_view k = batch_key(i);
+      batch_hashes_[i] = XXH3_64bits(k.data(), k.size());
+    }
     const size_t mask = slots_.size() - 1;
-    for (size_t k = 0; k < num_keys(); ++k) {
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kSlotDistance < n) __builtin_prefetch(&slots_[batch_hashes_[i + kSlotDistance] & mask]);
+      if (i + kKeyDistance < n) {
+        const uint64_t slot = slots_[batch_hashes_[i + kKeyDistance] & mask];
+        if (slot != 0) __builtin_prefetch(bytes_.data() + ((slot & kOffsetMask) - 1));
+      }
+      insert(batch_key(i), batch_hashes_[i], mask);
+    }
+  }
+  void insert(std::string_view k, uint64_t h, size_t mask) {
+    const uint64_t tag = tag_of(h);
+    for (size_t s = h & mask;; s = (s + 1) & mask) {
+      const uint64_t slot = slots_[s];
+      if (slot == 0) {
+        const uint64_t offset = bytes_.size();
+        if (offset + 4 + k.size() > kOffsetMask)
+          throw Error::unsupported("count(DISTINCT) state exceeds 1 TiB of keys in one worker");
+        slots_[s] = tag | (offset + 1);
+        hashes_.push_back(h);
+        const auto len = static_cast<uint32_t>(k.size());
+        bytes_.insert(bytes_.end(), reinterpret_cast<const char*>(&len), reinterpret_cast<const char*>(&len) + 4);
+        bytes_.insert(bytes_.end(), k.begin(), k.end());
+        return;
+      }
+      if (tag_of(slot) == tag && key_at((slot & kOffsetMask) - 1) == k) return;
+    }
+  }
+  // Room for `keys` keys at a load factor of at most 1/2.
+  void grow(size_t keys) {
+    size_t size = std::max<size_t>(64, slots_.size());
+    while (keys * 2 > size) size *= 2;
+    slots_.assign(size, 0);
+    const size_t mask = size - 1;
+    size_t k = 0;
+    for (size_t offset = 0; offset < bytes_.size(); ++k) {
       size_t s = hashes_[k] & mask;
       while (slots_[s] != 0) s = (s + 1) & mask;
-      slots_[s] = static_cast<uint32_t>(k + 1);
+      slots_[s] = tag_of(hashes_[k]) | (offset + 1);
+      offset += 4 + key_at(offset).size();
     }
   }
   void encode(const Column& c, size_t i, uint32_t g, std::string& key) const {
-    key.assign(reinterpret_cast<const char*>(&g), 4);
+    key.append(reinterpret_cast<const char*>(&g), 4);
     if (c.type().is_string_like()) {
       key.append(c.strings()[i]);
       return;
@@ -652,11 +711,14 @@ class DistinctState final : public AggregateState {
 
   DataType type_;
   Factory make_inner_;
-  std::vector<char> bytes_;       // every key, back to back
-  std::vector<uint64_t> starts_;  // key k is bytes_[starts_[k], starts_[k + 1])
-  std::vector<uint64_t> hashes_;  // per key
-  std::vector<uint32_t> slots_;   // open addressing: key index + 1, 0 = empty; a power of two
+  std::vector<char> bytes_;       // every key behind its uint32 length, back to back
+  std::vector<uint64_t> hashes_;  // per key, in arena order (for growing)
+  std::vector<uint64_t> slots_;   // open addressing: hash tag | (arena offset + 1); 0 = empty; a power of two
   size_t num_groups_ = 0;
+  // The batch being inserted (reused): encoded keys and their hashes.
+  std::string batch_bytes_;
+  std::vector<uint64_t> batch_starts_;
+  std::vector<uint64_t> batch_hashes_;
 };
 
 // The DISTINCT state of values of at most 8 bytes (everything but strings and

@@ -1,8 +1,10 @@
 #include "bullion/pipeline/gold.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "bullion/core/error.h"
 #include "bullion/core/time.h"
@@ -90,20 +92,36 @@ LayerResult run_gold(const RunContext& ctx, const GoldSpec& spec, const std::vec
   }
   const exec::Plan events =
       exec::scan_delta(silver, {.columns = needed}, "to_date(" + quoted(spec.event_time) + ") <= as_of", last_bind);
-  exec::BatchBuffer buffer(events.schema(), *exec.budget);
-  events.execute(exec, [&](Batch&& b) { buffer.add(std::move(b)); });
-  result.rows_in = static_cast<int64_t>(buffer.num_rows());
+  std::vector<int32_t> dates = as_of_dates;
+  std::sort(dates.begin(), dates.end());
+  dates.erase(std::unique(dates.begin(), dates.end()), dates.end());
+  // Several dates read the events from a buffer (within the budget, spilling
+  // beyond it); a single date aggregates them as they stream from the scan.
+  std::optional<exec::BatchBuffer> buffer;
+  std::atomic<int64_t> rows_in{0};
+  exec::Plan source = events;
+  if (dates.size() > 1) {
+    buffer.emplace(events.schema(), *exec.budget);
+    events.execute(exec, [&](Batch&& b) { buffer->add(std::move(b)); });
+    rows_in = static_cast<int64_t>(buffer->num_rows());
+    source = buffer->as_plan();
+  } else {
+    source = events.map(
+        events.schema(),
+        [&](Batch&& b) {
+          rows_in += static_cast<int64_t>(b.num_rows());
+          return std::move(b);
+        },
+        "count the events read");
+  }
 
   const std::string path = table_path(ctx, spec.table);
   const std::string sort_column = spec.zorder_by.empty() ? spec.entity : spec.zorder_by.front();
   if (spec.zorder_by.size() > 1)
     result.warnings.push_back("Z-order by several columns is written as a sort by the first (" + sort_column + ")");
-  std::vector<int32_t> dates = as_of_dates;
-  std::sort(dates.begin(), dates.end());
-  dates.erase(std::unique(dates.begin(), dates.end()), dates.end());
   for (int32_t as_of : dates) {
     const expr::BindOptions bind{{{"as_of", Value::date(as_of)}}};
-    exec::Plan features = buffer.as_plan().filter("to_date(" + quoted(spec.event_time) + ") <= as_of", bind);
+    exec::Plan features = source.filter("to_date(" + quoted(spec.event_time) + ") <= as_of", bind);
     std::vector<exec::NamedExpr> aggregations;
     for (const SpecExpr& a : spec.aggregations) aggregations.push_back({a.name, a.sql});
     try {
@@ -141,6 +159,7 @@ LayerResult run_gold(const RunContext& ctx, const GoldSpec& spec, const std::vec
     result.version_written = w.version;
     result.files["partitions"] += 1;
   }
+  result.rows_in = rows_in;
   if (ctx.dry_run) result.status = "DRY RUN";
   result.seconds = seconds_since(started);
   return result;
@@ -165,13 +184,19 @@ LayerResult run_labels(const RunContext& ctx, const LabelsSpec& spec, exec::Exec
     throw Error::invalid_input("labels table " + spec.table + ": " + spec.from + " has no events to label from");
   const int32_t last_complete = last.column(0)->data<int32_t>()[0] - 1;
 
-  // First positive event date per entity.
-  exec::Plan positives = exec::scan_delta(events, {});
+  // First positive event date per entity, reading only the entity, the event time and what positive_when reads.
+  expr::ExprPtr positive;
   try {
-    positives = positives.filter(spec.positive_when.sql);
+    positive = expr::compile_predicate(spec.positive_when.sql, events.schema());
   } catch (const Error& e) {
     throw Error(e.category(), spec.positive_when.pos.to_string() + ": positive_when: " + e.message(), e.hint());
   }
+  std::vector<std::string> needed;
+  for (const std::string& c : {spec.entity, spec.event_time})
+    if (const auto idx = events.schema().find_case_insensitive(c)) needed.push_back(events.schema().field(*idx).name);
+  for (const std::string& c : expr::referenced_columns(*positive))
+    if (std::find(needed.begin(), needed.end(), c) == needed.end()) needed.push_back(c);
+  exec::Plan positives = exec::scan_delta(events, {.columns = needed}).filter(positive);
   positives = positives.aggregate({spec.entity}, {{"__first_positive", "min(" + event_date + ")"}})
                   .project({{"__entity", quoted(spec.entity)}, {"__first_positive", "__first_positive"}});
   const std::string date_column = "feature_date";

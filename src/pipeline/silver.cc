@@ -1,5 +1,6 @@
 #include "bullion/pipeline/silver.h"
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -217,8 +218,7 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
       if (good.size() != b.num_rows()) route(b, violation, route_columns);
     }
     if (good.size() == b.num_rows()) return Batch(schema, b.project(keep).columns(), good.size());  // no copy
-    const Batch rows = b.take(good.data(), good.size());
-    return Batch(schema, rows.project(keep).columns(), good.size());
+    return Batch(schema, b.project(keep).take(good.data(), good.size()).columns(), good.size());
   };
   exec::Plan p2 = exec::scan_delta(from, scan_options)
                       .project(stage1)
@@ -297,11 +297,16 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
     keys.columns = spec.merge_on;
     p3 = p3.join(exec::scan_delta(*silver, keys), spec.merge_on, spec.merge_on, exec::JoinType::kAnti);
   }
-  table::DataFileWriter writer(path, output_schema, {});
-  p3.execute(exec, [&](Batch&& b) {
-    result.rows_out += static_cast<int64_t>(b.num_rows());
-    writer.write(b);
+  // One writer per worker: encoding and compressing the files is a large share of the work.
+  std::vector<std::unique_ptr<table::DataFileWriter>> writers;
+  for (size_t w = 0; w < exec.num_workers(); ++w)
+    writers.push_back(std::make_unique<table::DataFileWriter>(path, output_schema, std::vector<std::string>{}));
+  std::atomic<int64_t> rows_out{0};
+  p3.execute_per_worker(exec, [&](size_t worker, Batch&& b) {
+    rows_out += static_cast<int64_t>(b.num_rows());
+    writers[worker]->write(b);
   });
+  result.rows_out = rows_out;
   if (!failed.empty()) {
     std::string list;
     for (const auto& [rule, n] : failed)
@@ -346,6 +351,9 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
                             ctx.full_refresh ? table::WriteMode::overwrite() : table::WriteMode::append(), info)
             .version;
   }
+  std::vector<delta::AddFile> adds;
+  for (auto& w : writers)
+    for (delta::AddFile& a : w->finish()) adds.push_back(std::move(a));
   table::CommitInfo info;
   info.operation = merging ? "MERGE" : "WRITE";
   if (merging) {
@@ -360,7 +368,7 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
   info.bullion_json = lineage;
   info.txn = delta::Txn{app_id, from.version(), std::nullopt};
   result.version_written =
-      table::commit_write({path, output_schema, {}, {}}, writer.finish(),
+      table::commit_write({path, output_schema, {}, {}}, std::move(adds),
                           ctx.full_refresh ? table::WriteMode::overwrite() : table::WriteMode::append(), info)
           .version;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

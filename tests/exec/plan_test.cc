@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <random>
 #include <set>
@@ -223,17 +224,20 @@ TEST_P(PlanTest, GlobalAggregateOverNoRowsGivesOneRow) {
 }
 
 TEST_P(PlanTest, DedupeKeepsTheFirstRowByOrderWithInputOrderTies) {
-  const auto out = input_.dedupe({"k", "g"}, {{"ord", false}}).select({"k", "g", "ord"}).collect(ctx_);
-  std::map<std::pair<std::optional<std::string>, std::optional<int64_t>>, int64_t> best;
+  // Few distinct orders, so many keys tie on `ord` and the input position decides; whole rows are compared.
+  for (Row& r : rows_) r.ord %= 3;
+  const Plan input = Plan::values(events_schema(), to_batches(rows_, 777));
+  const auto out = input.dedupe({"k", "g"}, {{"ord", false}}).collect(ctx_);
+  std::map<std::pair<std::optional<std::string>, std::optional<int64_t>>, const Row*> best;
   for (const Row& r : rows_) {
-    auto key = std::make_pair(r.k, r.g);
-    auto it = best.find(key);
-    if (it == best.end() || r.ord < it->second) best[key] = r.ord;
+    const Row*& b = best[std::make_pair(r.k, r.g)];
+    if (b == nullptr || r.ord < b->ord) b = &r;
   }
   std::vector<std::string> expected;
-  for (const auto& [key, ord] : best)
-    expected.push_back(key_text(key.first) + "|" + (key.second ? std::to_string(*key.second) : "NULL") + "|" +
-                       std::to_string(ord) + "|");
+  for (const auto& [key, r] : best)
+    expected.push_back(key_text(r->k) + "|" + (r->g ? std::to_string(*r->g) : "NULL") + "|" +
+                       (r->v ? Value::float64(*r->v).to_string() : "NULL") + "|" + key_text(r->s) + "|" +
+                       std::to_string(r->ord) + "|");
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(rendered(out), expected);
 }
@@ -340,6 +344,53 @@ TEST_P(PlanTest, SortIsTotalAndStable) {
       got.emplace_back(b.column(0)->is_null(r) ? std::nullopt : std::optional<int64_t>(b.column(0)->data<int64_t>()[r]),
                        b.column(1)->data<int64_t>()[r]);
   EXPECT_EQ(got, expected);
+}
+
+TEST_P(PlanTest, DedupeOfManyRowsPerKeyAndOfManyKeysKeepsTheFirstByOrder) {
+  // 600k rows: keys drawn from 150k (a worker's filter of recent keys fills, drops most rows and starts over)
+  // and then 400k rows of distinct keys (the filter stops dropping and switches itself off).
+  auto schema = std::make_shared<Schema>(std::vector<Field>{
+      Field("k", DataType::int64()), Field("ord", DataType::int64()), Field("p", DataType::string())});
+  std::mt19937_64 rng(7);
+  std::map<int64_t, std::pair<int64_t, std::string>> best;
+  std::vector<Batch> batches;
+  for (int b = 0; b < 100; ++b) {
+    Batch batch = Batch::empty(schema);
+    for (int r = 0; r < 10000; ++r) {
+      const int64_t k = b < 60 ? static_cast<int64_t>(rng() % 150000) : 1000000 + b * 10000 + r;
+      const auto ord = static_cast<int64_t>(rng() % 1000);
+      const std::string p = "p" + std::to_string(b) + "/" + std::to_string(r);
+      batch.column(0)->append<int64_t>(k);
+      batch.column(1)->append<int64_t>(ord);
+      batch.column(2)->append_string(p);
+      auto it = best.find(k);
+      if (it == best.end() || ord < it->second.first) best[k] = {ord, p};  // ties: the earlier row
+    }
+    batch.sync_num_rows();
+    batches.push_back(std::move(batch));
+  }
+  const auto out = Plan::values(schema, batches).dedupe({"k"}, {{"ord", false}}).collect(ctx_);
+  std::vector<std::string> expected;
+  for (const auto& [k, v] : best)
+    expected.push_back(std::to_string(k) + "|" + std::to_string(v.first) + "|'" + v.second + "'|");
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(rendered(out), expected);
+}
+
+TEST_P(PlanTest, ExecutePerWorkerGivesEachWorkerItsOwnSequentialSink) {
+  // Per-worker sinks without locks: a worker's calls never overlap, and every row arrives once.
+  std::vector<std::vector<std::string>> sinks(ctx_.num_workers());
+  std::vector<std::atomic<int>> busy(ctx_.num_workers());
+  input_.dedupe({"k", "g"}, {{"ord", false}}).execute_per_worker(ctx_, [&](size_t worker, Batch&& b) {
+    ASSERT_LT(worker, sinks.size());
+    ASSERT_EQ(busy[worker]++, 0) << "two calls for worker " << worker << " at once";
+    for (const std::string& row : rendered({b})) sinks[worker].push_back(row);
+    --busy[worker];
+  });
+  std::vector<std::string> all;
+  for (const auto& sink : sinks) all.insert(all.end(), sink.begin(), sink.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all, rendered(input_.dedupe({"k", "g"}, {{"ord", false}}).collect(ctx_)));
 }
 
 TEST_P(PlanTest, UnionAndLimit) {

@@ -205,6 +205,85 @@ TEST(Spill, RoundTripsEveryTypeIncludingNested) {
   EXPECT_FALSE(reader.next(got));
 }
 
+TEST(Spill, SelectedRowsStartInMemoryAndMoveToDisk) {
+  const DataType lt = DataType::list(DataType::string());
+  auto schema = schema_of(
+      {Field("i", DataType::int64()), Field("s", DataType::string()), Field("f", DataType::int32()), Field("l", lt)});
+  Batch b = make_batch(schema, {{i(1), s("one"), Value::int32(10), Value::nested(lt, {s("a")})},
+                                {Value::null(DataType::int64()), s(""), Value::int32(20), Value::null(lt)},
+                                {i(3), null_str(), Value::null(DataType::int32()), Value::nested(lt, {s("b"), s("c")})},
+                                {i(4), s("four"), Value::int32(40), Value::nested(lt, {})}});
+  const uint32_t picked[] = {3, 0, 2};
+  const uint64_t spilled_before = total_spilled_bytes();
+  SpillFile file(schema, SpillFile::Start::kInMemory);
+  file.append(b, picked, 3);
+  EXPECT_GT(file.memory_bytes(), 0u);
+  EXPECT_EQ(file.bytes_on_disk(), 0u);
+  EXPECT_EQ(total_spilled_bytes(), spilled_before);
+  auto expect_rows = [&](const SpillFile& f, const std::vector<uint32_t>& rows) {
+    auto reader = f.reader();
+    Batch got;
+    size_t at = 0;
+    while (reader.next(got))
+      for (size_t r = 0; r < got.num_rows(); ++r, ++at) {
+        ASSERT_LT(at, rows.size());
+        EXPECT_EQ(got.row(r), b.row(rows[at])) << at;
+      }
+    EXPECT_EQ(at, rows.size());
+  };
+  file.finish_writing();
+  expect_rows(file, {3, 0, 2});
+  // Moving to disk keeps the blocks already written, frees the memory, and the file reads the same.
+  file.move_to_disk();
+  EXPECT_EQ(file.memory_bytes(), 0u);
+  EXPECT_GT(file.bytes_on_disk(), 0u);
+  EXPECT_EQ(total_spilled_bytes() - spilled_before, file.bytes_on_disk());
+  expect_rows(file, {3, 0, 2});
+
+  // Appends after the move go to the file, after the moved blocks.
+  SpillFile growing(schema, SpillFile::Start::kInMemory);
+  growing.append(b, picked + 1, 1);
+  growing.move_to_disk();
+  growing.append(b);
+  growing.finish_writing();
+  EXPECT_EQ(growing.num_rows(), 5u);
+  expect_rows(growing, {0, 0, 1, 2, 3});
+}
+
+TEST(Spill, ColumnsWithOneValueAreWrittenOnceAndReadBackPerRow) {
+  auto schema = schema_of({Field("file", DataType::string()), Field("at", DataType::int64()),
+                           Field("d", DataType::decimal(20, 2)), Field("v", DataType::string())});
+  Batch b = Batch::empty(schema);
+  for (int r = 0; r < 1000; ++r) {
+    b.column(0)->append_string("events-00007.json");
+    b.column(1)->append<int64_t>(1764096725880471);
+    b.column(2)->append_value(Value::decimal(12345, 20, 2));
+    r == 500 ? b.column(3)->append_null() : b.column(3)->append_string("v" + std::to_string(r % 7));
+  }
+  b.sync_num_rows();
+  SpillFile constant(schema, SpillFile::Start::kInMemory), varied(schema, SpillFile::Start::kInMemory);
+  constant.append(b.project({0, 1, 2, 0}).slice(0, 1000));  // the same value everywhere, 4 columns
+  std::vector<uint32_t> rows;
+  for (uint32_t r = 0; r < 1000; r += 3) rows.push_back(r);
+  varied.append(b, rows.data(), rows.size());
+  constant.finish_writing();
+  varied.finish_writing();
+  EXPECT_LT(constant.memory_bytes(), 200u) << "one value per column, not 1000";
+  Batch got;
+  auto reader = constant.reader();
+  ASSERT_TRUE(reader.next(got));
+  ASSERT_EQ(got.num_rows(), 1000u);
+  for (size_t r = 0; r < 1000; r += 111) {
+    EXPECT_EQ(got.column(0)->value(r), s("events-00007.json"));
+    EXPECT_EQ(got.column(1)->value(r), i(1764096725880471));
+    EXPECT_EQ(got.column(2)->value(r), Value::decimal(12345, 20, 2));
+  }
+  auto varied_reader = varied.reader();
+  ASSERT_TRUE(varied_reader.next(got));
+  ASSERT_EQ(got.num_rows(), rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) EXPECT_EQ(got.row(r), b.row(rows[r])) << r;
+}
+
 TEST(SortKey, OrdersLikeSparkForEveryDirectionAndNullPlacement) {
   auto schema = schema_of({Field("s", DataType::string()), Field("x", DataType::float64())});
   Batch b = make_batch(schema, {{s("b"), d(1)},

@@ -68,6 +68,28 @@ class Buffer {
   size_t capacity_ = 0;
 };
 
+// memcpy for the short strings of columns (ids, codes): overlapping word
+// copies instead of a library call per string.
+inline void copy_bytes(char* dst, const char* src, size_t n) {
+  if (n > 16) {
+    std::memcpy(dst, src, n);
+  } else if (n >= 8) {
+    uint64_t x, y;
+    std::memcpy(&x, src, 8);
+    std::memcpy(&y, src + n - 8, 8);
+    std::memcpy(dst, &x, 8);
+    std::memcpy(dst + n - 8, &y, 8);
+  } else if (n >= 4) {
+    uint32_t x, y;
+    std::memcpy(&x, src, 4);
+    std::memcpy(&y, src + n - 4, 4);
+    std::memcpy(dst, &x, 4);
+    std::memcpy(dst + n - 4, &y, 4);
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
 class StringArena {
  public:
   StringArena() = default;

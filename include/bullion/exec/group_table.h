@@ -64,6 +64,8 @@ class GroupTable {
   // Appends every group's key, in group order, to `columns` (one per key type).
   void append_keys(const std::vector<DataType>& key_types, const std::vector<Column*>& columns) const;
 
+  // Sizes the table for `keys` groups without growing on the way.
+  void reserve(size_t keys);
   size_t memory_bytes() const;
   void clear();
 
@@ -76,6 +78,7 @@ class GroupTable {
   const Slot* slots() const { return slots_.as<Slot>(); }
   void prefetch(uint64_t hash) const { __builtin_prefetch(slots() + (hash & mask_)); }
   void grow();
+  void rehash(size_t size);
   uint32_t find_or_insert_word(uint64_t word, uint64_t hash);
   uint32_t find_word(uint64_t word, uint64_t hash) const;
   uint32_t find_or_insert_null();

@@ -145,6 +145,10 @@ class Plan {
   // Runs the plan; `emit` gets every output batch (called from worker
   // threads, serialized by a mutex), in no particular order.
   void execute(ExecContext& ctx, const Emit& emit) const;
+  // Runs the plan; `emit(worker, batch)` is called concurrently from the
+  // workers (calls with the same worker index never overlap), so per-worker
+  // sinks such as one file writer per worker need no lock.
+  void execute_per_worker(ExecContext& ctx, const std::function<void(size_t worker, Batch&&)>& emit) const;
   // All output batches in morsel order (deterministic for deterministic plans).
   std::vector<Batch> collect(ExecContext& ctx) const;
   // All output as one batch.

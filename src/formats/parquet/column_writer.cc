@@ -122,22 +122,6 @@ inline bool bytes_less(std::string_view a, std::string_view b) {
   return a.size() < b.size();
 }
 
-inline void copy_bytes(char* dst, const char* src, size_t n) {
-  if (n > 16) {
-    std::memcpy(dst, src, n);
-  } else if (n >= 8) {
-    const uint64_t x = load64(src), y = load64(src + n - 8);
-    std::memcpy(dst, &x, 8);
-    std::memcpy(dst + n - 8, &y, 8);
-  } else if (n >= 4) {
-    const uint32_t x = load32(src), y = load32(src + n - 4);
-    std::memcpy(dst, &x, 4);
-    std::memcpy(dst + n - 4, &y, 4);
-  } else {
-    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
-  }
-}
-
 // Dictionary: open addressing over entry indices; fixed-width entries are
 // kept as raw bits, byte arrays in an arena (batches do not outlive write()).
 struct LeafWriter::Dict {
