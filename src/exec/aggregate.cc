@@ -17,7 +17,6 @@
 #include "bullion/exec/plan.h"
 #include "bullion/exec/row_key.h"
 #include "bullion/exec/spill.h"
-#include "bullion/expr/analysis.h"
 #include "bullion/expr/evaluator.h"
 #include "operators.h"
 
@@ -62,17 +61,20 @@ class AggregateNode final : public PlanNode {
         if (out_fields[i].name == out_fields[j].name)
           throw Error::invalid_input("aggregate output column '" + out_fields[i].name + "' is defined twice");
     schema_ = std::make_shared<Schema>(std::move(out_fields));
-    // Spilled rows: the keys, then each distinct evaluated argument (calls
-    // such as min(v) and max(v) evaluate and spill v once).
+    // Spilled rows: the keys, then each call's evaluated argument, once per
+    // input column that several calls take as it is (min(v) and max(v)
+    // evaluate and spill v once; an implicit cast makes another argument).
     std::vector<Field> spill_fields;
     for (size_t i = 0; i < key_indexes_.size(); ++i) spill_fields.emplace_back("k" + std::to_string(i), key_types_[i]);
     arg_column_.assign(calls_.size(), SIZE_MAX);
     for (size_t c = 0; c < calls_.size(); ++c) {
       arg_source_.push_back(c);
       if (!calls_[c].argument) continue;
-      const std::string sql = expr::to_sql(*calls_[c].argument);
-      for (size_t d = 0; d < c && arg_source_[c] == c; ++d)
-        if (calls_[d].argument && expr::to_sql(*calls_[d].argument) == sql) arg_source_[c] = d;
+      const expr::Expr& arg = *calls_[c].argument;
+      for (size_t d = 0; d < c && arg_source_[c] == c && arg.is_column(); ++d)
+        if (calls_[d].argument && calls_[d].argument->is_column() &&
+            calls_[d].argument->column_index == arg.column_index)
+          arg_source_[c] = d;
       if (arg_source_[c] != c) {
         arg_column_[c] = arg_column_[arg_source_[c]];
         continue;

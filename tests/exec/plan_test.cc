@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <map>
 #include <random>
 #include <set>
@@ -215,6 +216,27 @@ TEST_P(PlanTest, HashAggregateOnAnIntegerKeyWithDistinctValues) {
   EXPECT_EQ(rendered(out), expected);
   if (GetParam().preaggregation_bytes < (size_t{1} << 20)) {
     EXPECT_GT(total_spilled_bytes(), spilled_before) << "the workers partitioned their rows";
+  }
+}
+
+// max(ord) takes the BIGINT column, stddev(ord) its implicit cast to DOUBLE:
+// two arguments, even where spilled rows share columns between calls.
+TEST_P(PlanTest, CallsOnOneColumnWithAndWithoutAnImplicitCast) {
+  const Batch out =
+      input_.aggregate({"g"}, {{"mx", "max(ord)"}, {"sd", "stddev(ord)"}, {"mn", "min(ord)"}}).collect_batch(ctx_);
+  std::map<std::optional<int64_t>, std::vector<double>> ords;
+  for (const Row& r : rows_) ords[r.g].push_back(static_cast<double>(r.ord));
+  ASSERT_EQ(out.num_rows(), ords.size());
+  for (size_t i = 0; i < out.num_rows(); ++i) {
+    const std::optional<int64_t> g =
+        out.column(0)->is_null(i) ? std::nullopt : std::optional<int64_t>(out.column(0)->data<int64_t>()[i]);
+    const std::vector<double>& x = ords.at(g);
+    double mean = 0, m2 = 0;
+    for (double v : x) mean += v / static_cast<double>(x.size());
+    for (double v : x) m2 += (v - mean) * (v - mean);
+    EXPECT_EQ(out.column(1)->data<int64_t>()[i], static_cast<int64_t>(*std::max_element(x.begin(), x.end())));
+    EXPECT_NEAR(out.column(2)->data<double>()[i], std::sqrt(m2 / static_cast<double>(x.size() - 1)), 1e-6);
+    EXPECT_EQ(out.column(3)->data<int64_t>()[i], static_cast<int64_t>(*std::min_element(x.begin(), x.end())));
   }
 }
 
