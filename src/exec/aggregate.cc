@@ -1,6 +1,8 @@
 // Hash aggregation with per-worker pre-aggregation, partitioned merge and
 // spilling. Each worker aggregates its morsels into its own GroupTable and
-// aggregate states until its memory reservation is refused; from then on it
+// aggregate states until its memory reservation is refused, or until its
+// state outgrows ExecContext::preaggregation_bytes without reducing its input
+// much (adaptive, as DuckDB's radix-partitioned aggregation); from then on it
 // writes its input rows (keys and evaluated arguments) to per-partition spill
 // files. Finalization handles each hash partition independently (in
 // parallel): the workers' in-memory partial states of that partition are
@@ -59,16 +61,27 @@ class AggregateNode final : public PlanNode {
         if (out_fields[i].name == out_fields[j].name)
           throw Error::invalid_input("aggregate output column '" + out_fields[i].name + "' is defined twice");
     schema_ = std::make_shared<Schema>(std::move(out_fields));
-    // Spilled rows: the keys, then each call's evaluated argument.
+    // Spilled rows: the keys, then each call's evaluated argument, once per
+    // input column that several calls take as it is (min(v) and max(v)
+    // evaluate and spill v once; an implicit cast makes another argument).
     std::vector<Field> spill_fields;
     for (size_t i = 0; i < key_indexes_.size(); ++i) spill_fields.emplace_back("k" + std::to_string(i), key_types_[i]);
+    arg_column_.assign(calls_.size(), SIZE_MAX);
     for (size_t c = 0; c < calls_.size(); ++c) {
+      arg_source_.push_back(c);
       if (!calls_[c].argument) continue;
-      arg_column_.resize(c + 1, SIZE_MAX);
+      const expr::Expr& arg = *calls_[c].argument;
+      for (size_t d = 0; d < c && arg_source_[c] == c && arg.is_column(); ++d)
+        if (calls_[d].argument && calls_[d].argument->is_column() &&
+            calls_[d].argument->column_index == arg.column_index)
+          arg_source_[c] = d;
+      if (arg_source_[c] != c) {
+        arg_column_[c] = arg_column_[arg_source_[c]];
+        continue;
+      }
       arg_column_[c] = spill_fields.size();
       spill_fields.emplace_back("a" + std::to_string(c), calls_[c].argument->type);
     }
-    arg_column_.resize(calls_.size(), SIZE_MAX);
     spill_schema_ = std::make_shared<Schema>(std::move(spill_fields));
   }
 
@@ -92,7 +105,8 @@ class AggregateNode final : public PlanNode {
   std::vector<DataType> key_types_;
   std::vector<expr::AggregateCall> calls_;
   std::vector<Aggregation> aggregations_;
-  std::vector<size_t> arg_column_;  // per call: its column in spill_schema_, SIZE_MAX for count(*)
+  std::vector<size_t> arg_source_;  // per call: the first call with the same argument (itself if none)
+  std::vector<size_t> arg_column_;  // per call: its argument's column in spill_schema_, SIZE_MAX for count(*)
   SchemaPtr schema_;
   SchemaPtr spill_schema_;
 };
@@ -100,7 +114,8 @@ class AggregateNode final : public PlanNode {
 struct AggregateRun;
 
 struct WorkerState {
-  WorkerState(const AggregateNode& node, MemoryBudget& budget) : encoder(node_key_types(node)), reservation(budget) {}
+  WorkerState(const AggregateNode& node, MemoryBudget& budget)
+      : encoder(node_key_types(node), true), table(encoder.word_form()), reservation(budget) {}
   static std::vector<DataType> node_key_types(const AggregateNode& node);
 
   KeyEncoder encoder;
@@ -109,8 +124,10 @@ struct WorkerState {
   std::vector<std::unique_ptr<expr::Evaluator>> args;  // null for count(*)
   std::vector<uint32_t> group_ids;
   MemoryReservation reservation;
+  size_t rows_read = 0;  // rows pre-aggregated
   bool spilling = false;
   std::vector<std::unique_ptr<SpillFile>> spills;  // per partition
+  std::once_flag partitioned;                      // states grouped by output partition
 };
 
 struct AggregateRun {
@@ -124,7 +141,7 @@ struct AggregateRun {
     for (size_t idx : node.key_indexes_) keys.push_back(batch.column(idx).get());
     std::vector<ColumnPtr> args(node.calls_.size());
     for (size_t c = 0; c < node.calls_.size(); ++c)
-      if (w.args[c]) args[c] = w.args[c]->evaluate(batch);
+      if (w.args[c]) args[c] = node.arg_source_[c] == c ? w.args[c]->evaluate(batch) : args[node.arg_source_[c]];
     w.encoder.encode(keys, n);
     if (w.spilling) {
       spill(w, batch, args);
@@ -136,9 +153,15 @@ struct AggregateRun {
       w.states[c]->resize(w.table.num_groups());
       w.states[c]->update(args[c].get(), n, w.group_ids.data());
     }
+    w.rows_read += n;
     size_t bytes = w.table.memory_bytes();
     for (const auto& s : w.states) bytes += s->memory_bytes();
     if (!w.reservation.try_resize(bytes)) w.spilling = true;
+    // Pre-aggregation that barely reduces its input costs a cache miss per
+    // row in a table that outgrew the caches, twice (here and in the merge):
+    // partitioning the rest costs a sequential write and read.
+    constexpr size_t kStateBytesPerRow = 8;
+    if (bytes > ctx.preaggregation_bytes && bytes > w.rows_read * kStateBytesPerRow) w.spilling = true;
   }
 
   void spill(WorkerState& w, const Batch& batch, const std::vector<ColumnPtr>& args) {
@@ -146,7 +169,7 @@ struct AggregateRun {
     std::vector<ColumnPtr> columns;
     for (size_t idx : node.key_indexes_) columns.push_back(batch.column(idx));
     for (size_t c = 0; c < node.calls_.size(); ++c)
-      if (args[c]) columns.push_back(args[c]);
+      if (args[c] && node.arg_source_[c] == c) columns.push_back(args[c]);
     Batch rows(node.spill_schema_, std::move(columns), n);
     std::vector<std::vector<uint32_t>> parts(kPartitions);
     for (size_t r = 0; r < n; ++r) parts[partition_of(w.encoder.hash(r))].push_back(static_cast<uint32_t>(r));
@@ -160,7 +183,8 @@ struct AggregateRun {
 
   // Aggregates one output partition (of `num_parts`) and returns its batches.
   std::vector<Batch> finalize_partition(size_t part, size_t num_parts) {
-    GroupTable table;
+    KeyEncoder encoder(node.key_types_, true);
+    GroupTable table(encoder.word_form());
     if (node.key_indexes_.empty() && part == partition_of(hash_bytes("")) % num_parts)
       table.find_or_insert("", hash_bytes(""));  // a global aggregate has one row, even over no input
     std::vector<std::unique_ptr<expr::AggregateState>> states;
@@ -169,10 +193,18 @@ struct AggregateRun {
     for (const auto& w : workers) {
       const size_t groups = w->table.num_groups();
       if (groups == 0) continue;
+      std::call_once(w->partitioned, [&] {
+        // The first partition to finalize lets the states group their data
+        // by partition, so each partition's merge reads only its share.
+        std::vector<uint8_t> part_of(groups);
+        for (uint32_t g = 0; g < groups; ++g)
+          part_of[g] = static_cast<uint8_t>(partition_of(w->table.key_hash(g)) % num_parts);
+        for (auto& state : w->states) state->partition_groups(part_of.data(), num_parts);
+      });
       map.resize(groups);
       for (uint32_t g = 0; g < groups; ++g) {
         const uint64_t h = w->table.key_hash(g);
-        map[g] = partition_of(h) % num_parts == part ? table.find_or_insert(w->table.key(g), h) : expr::kSkipGroup;
+        map[g] = partition_of(h) % num_parts == part ? table.find_or_insert_group_of(w->table, g) : expr::kSkipGroup;
       }
       for (size_t c = 0; c < states.size(); ++c) {
         states[c]->resize(table.num_groups());
@@ -180,7 +212,6 @@ struct AggregateRun {
       }
     }
     // Spilled rows (only when partitions are the spill partitions).
-    KeyEncoder encoder(node.key_types_);
     std::vector<uint32_t> ids;
     for (const auto& w : workers) {
       if (w->spills.empty()) continue;
@@ -216,7 +247,7 @@ struct AggregateRun {
       key_columns.push_back(Column::make(t));
       raw.push_back(key_columns.back().get());
     }
-    KeyEncoder(node.key_types_).decode(table.keys(), raw);
+    table.append_keys(node.key_types_, raw);
     std::vector<ColumnPtr> finals;
     for (const auto& s : states) finals.push_back(s->finalize());
     std::vector<ColumnPtr> columns = key_columns;

@@ -23,9 +23,12 @@ constexpr uint32_t kNoRow = UINT32_MAX;
 struct HashedBuild {
   Batch rows;  // plus one trailing all-NULL row (for left joins' unmatched rows)
   size_t num_rows = 0;
-  GroupTable table;
+  GroupTable table;            // in the form of make_encoder()'s encoders
   std::vector<uint32_t> head;  // per group: first row
   std::vector<uint32_t> next;  // per row: next row with the same key
+
+  // An encoder for keys of the build's table (builds and probes).
+  static KeyEncoder make_encoder(const std::vector<DataType>& key_types) { return KeyEncoder(key_types, true); }
 
   void build(const std::vector<Batch>& batches, const SchemaPtr& schema, const std::vector<size_t>& keys,
              const std::vector<DataType>& key_types) {
@@ -34,20 +37,30 @@ struct HashedBuild {
     for (const auto& c : rows.columns()) c->append_null();
     rows = Batch(schema, rows.columns(), num_rows + 1);
     next.assign(num_rows, kNoRow);
-    KeyEncoder enc(key_types);
+    KeyEncoder enc = make_encoder(key_types);
+    table = GroupTable(enc.word_form());
     std::vector<const Column*> cols;
     for (size_t k : keys) cols.push_back(rows.column(k).get());
     enc.encode(cols, num_rows);
     // Insert in reverse so each chain lists rows in input order.
     for (size_t r = num_rows; r-- > 0;) {
       if (enc.has_null(r)) continue;
-      const uint32_t g = table.find_or_insert(enc.key(r), enc.hash(r));
+      const uint32_t g = table.find_or_insert(enc, r);
       if (g == head.size()) head.push_back(kNoRow);
       next[r] = head[g];
       head[g] = static_cast<uint32_t>(r);
     }
+    table.index_dense_range();
   }
   size_t memory_bytes() const { return rows.memory_bytes() + table.memory_bytes() + (head.size() + next.size()) * 4; }
+};
+
+// A worker's buffers for probing, reused across batches.
+struct ProbeBuffers {
+  explicit ProbeBuffers(const std::vector<DataType>& key_types) : enc(HashedBuild::make_encoder(key_types)) {}
+  KeyEncoder enc;
+  std::vector<uint32_t> groups;  // inner/left: the build group of each row
+  std::vector<uint8_t> found;    // semi/anti: whether each row's key is in the build
 };
 
 class JoinNode final : public PlanNode {
@@ -91,36 +104,40 @@ class JoinNode final : public PlanNode {
   std::unique_ptr<Stream> open(ExecContext& ctx) const override;
 
   // Joins one batch of left rows against a build; appends output batches.
-  void probe(const HashedBuild& build, KeyEncoder& enc, const Batch& left, const Emit& emit) const {
+  void probe(const HashedBuild& build, ProbeBuffers& buffers, const Batch& left, const Emit& emit) const {
     const size_t n = left.num_rows();
     std::vector<const Column*> cols;
     for (size_t k : left_keys_) cols.push_back(left.column(k).get());
+    KeyEncoder& enc = buffers.enc;
     enc.encode(cols, n);
     std::vector<uint32_t> li, ri;
-    for (size_t r = 0; r < n; ++r) {
-      uint32_t match = kNoRow;
-      if (!enc.has_null(r)) {
-        const uint32_t g = build.table.find(enc.key(r), enc.hash(r));
-        if (g != GroupTable::kNotFound) match = build.head[g];
+    if (type_ == JoinType::kSemi || type_ == JoinType::kAnti) {
+      buffers.found.resize(n);
+      build.table.contains(enc, buffers.found.data());
+      // The build has no NULL keys, so a row with a NULL key is never found.
+      const uint8_t keep = type_ == JoinType::kSemi ? 1 : 0;
+      li.resize(n);
+      size_t m = 0;
+      for (size_t r = 0; r < n; ++r) {  // branch-free: matches are unpredictable
+        li[m] = static_cast<uint32_t>(r);
+        m += buffers.found[r] == keep;
       }
-      switch (type_) {
-        case JoinType::kSemi:
-          if (match != kNoRow) li.push_back(static_cast<uint32_t>(r));
-          break;
-        case JoinType::kAnti:
-          if (match == kNoRow) li.push_back(static_cast<uint32_t>(r));
-          break;
-        case JoinType::kInner:
-        case JoinType::kLeft:
-          if (match == kNoRow && type_ == JoinType::kLeft) {
-            li.push_back(static_cast<uint32_t>(r));
-            ri.push_back(static_cast<uint32_t>(build.num_rows));  // the all-NULL row
-          }
-          for (uint32_t m = match; m != kNoRow; m = build.next[m]) {
-            li.push_back(static_cast<uint32_t>(r));
-            ri.push_back(m);
-          }
-          break;
+      li.resize(m);
+    } else {
+      std::vector<uint32_t>& groups = buffers.groups;
+      groups.resize(n);
+      build.table.find(enc, groups.data());
+      for (size_t r = 0; r < n; ++r) {
+        const uint32_t g = groups[r];
+        const uint32_t match = g == GroupTable::kNotFound || enc.has_null(r) ? kNoRow : build.head[g];
+        if (match == kNoRow && type_ == JoinType::kLeft) {
+          li.push_back(static_cast<uint32_t>(r));
+          ri.push_back(static_cast<uint32_t>(build.num_rows));  // the all-NULL row
+        }
+        for (uint32_t m = match; m != kNoRow; m = build.next[m]) {
+          li.push_back(static_cast<uint32_t>(r));
+          ri.push_back(m);
+        }
       }
     }
     if (li.empty()) return;
@@ -148,19 +165,19 @@ class ProbeStream final : public Stream {
  public:
   ProbeStream(const JoinNode& node, std::shared_ptr<HashedBuild> build, std::unique_ptr<Stream> left, size_t workers)
       : node_(node), build_(std::move(build)), left_(std::move(left)) {
-    for (size_t w = 0; w < workers; ++w) encoders_.emplace_back(node.key_types_);
+    for (size_t w = 0; w < workers; ++w) buffers_.emplace_back(node.key_types_);
   }
   const SchemaPtr& schema() const override { return node_.schema(); }
   size_t num_morsels() const override { return left_->num_morsels(); }
   void produce(size_t morsel, size_t worker, const Emit& emit) override {
-    left_->produce(morsel, worker, [&](Batch&& b) { node_.probe(*build_, encoders_[worker], b, emit); });
+    left_->produce(morsel, worker, [&](Batch&& b) { node_.probe(*build_, buffers_[worker], b, emit); });
   }
 
  private:
   const JoinNode& node_;
   std::shared_ptr<HashedBuild> build_;
   std::unique_ptr<Stream> left_;
-  std::vector<KeyEncoder> encoders_;
+  std::vector<ProbeBuffers> buffers_;  // per worker
 };
 
 // Writes batches to per-partition spill files by key hash (thread-safe per worker set).
@@ -168,7 +185,7 @@ struct Partitioner {
   Partitioner(SchemaPtr schema, std::vector<size_t> keys, std::vector<DataType> key_types, size_t workers)
       : schema(std::move(schema)), keys(std::move(keys)) {
     for (size_t w = 0; w < workers; ++w) {
-      encoders.emplace_back(key_types);
+      encoders.emplace_back(key_types, true);
       files.emplace_back(kPartitions);
     }
   }
@@ -219,8 +236,8 @@ class GraceJoinStream final : public Stream {
   void produce(size_t morsel, size_t, const Emit& emit) override {
     HashedBuild build;
     build.build(right_->read(morsel), node_.right_->schema(), node_.right_keys_, node_.key_types_);
-    KeyEncoder enc(node_.key_types_);
-    for (const Batch& b : left_->read(morsel)) node_.probe(build, enc, b, emit);
+    ProbeBuffers buffers(node_.key_types_);
+    for (const Batch& b : left_->read(morsel)) node_.probe(build, buffers, b, emit);
   }
 
  private:

@@ -12,11 +12,18 @@ namespace bullion::exec {
 
 uint64_t hash_bytes(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
 
-KeyEncoder::KeyEncoder(std::vector<DataType> key_types) : types_(std::move(key_types)) {
+KeyEncoder::KeyEncoder(std::vector<DataType> key_types, bool allow_word) : types_(std::move(key_types)) {
   for (const DataType& t : types_)
     if (t.is_nested())
       throw Error::unsupported("grouping or joining on a " + t.to_string() + " column is not supported",
                                "group on its fields instead");
+  word_form_ = allow_word && word_form_possible(types_);
+}
+
+bool KeyEncoder::word_form_possible(const std::vector<DataType>& key_types) {
+  if (key_types.size() != 1) return false;
+  const DataType& t = key_types[0];
+  return t.is_integer() || t.is_temporal() || t.is_floating();
 }
 
 namespace {
@@ -36,9 +43,71 @@ double canonical(double d) {
 
 }  // namespace
 
+void KeyEncoder::encode_words(const Column& column, size_t n) {
+  bytes_.resize(n * sizeof(uint64_t));
+  hashes_.resize(n * sizeof(uint64_t));
+  has_null_.resize(n);
+  uint64_t* w = bytes_.as<uint64_t>();
+  uint64_t* h = hashes_.as<uint64_t>();
+  uint8_t* nulls = has_null_.data();
+  const uint8_t* valid = column.validity();
+  auto fill = [&](auto tag) {
+    using T = decltype(tag);
+    const T* v = column.data<T>();
+    for (size_t r = 0; r < n; ++r) {
+      uint64_t word = 0;
+      if constexpr (std::is_floating_point_v<T>) {
+        const T c = static_cast<T>(canonical(v[r]));
+        std::memcpy(&word, &c, sizeof(T));
+      } else {
+        std::memcpy(&word, &v[r], sizeof(T));
+      }
+      w[r] = word;
+      h[r] = hash_word(word);
+    }
+  };
+  switch (types_[0].id()) {
+    case TypeId::kFloat:
+      fill(float{});
+      break;
+    case TypeId::kDouble:
+      fill(double{});
+      break;
+    default:
+      switch (types_[0].value_width()) {
+        case 1:
+          fill(uint8_t{});
+          break;
+        case 2:
+          fill(uint16_t{});
+          break;
+        case 4:
+          fill(uint32_t{});
+          break;
+        default:
+          fill(uint64_t{});
+      }
+  }
+  if (!valid) {
+    std::memset(nulls, 0, n);
+    return;
+  }
+  for (size_t r = 0; r < n; ++r) {
+    nulls[r] = valid[r] ? 0 : 1;
+    if (!valid[r]) {
+      w[r] = 0;
+      h[r] = kNullWordHash;
+    }
+  }
+}
+
 void KeyEncoder::encode(const std::vector<const Column*>& columns, size_t n) {
   BULLION_ASSERT(columns.size() == types_.size(), "key column count");
   num_rows_ = n;
+  if (word_form_) {
+    encode_words(*columns[0], n);
+    return;
+  }
   // Exact size first: one null byte per key, plus fixed widths or 4+len for strings.
   offsets_.resize((n + 1) * sizeof(uint32_t));
   uint32_t* off = offsets_.as<uint32_t>();
@@ -97,6 +166,15 @@ void KeyEncoder::encode(const std::vector<const Column*>& columns, size_t n) {
   hashes_.resize(n * sizeof(uint64_t));
   uint64_t* h = hashes_.as<uint64_t>();
   for (size_t r = 0; r < n; ++r) h[r] = XXH3_64bits(bytes_.data() + off[r], off[r + 1] - off[r]);
+}
+
+void KeyEncoder::decode_words(const std::vector<uint64_t>& words, size_t null_at, Column& column) {
+  const size_t base = column.size();
+  const size_t w = column.type().value_width();
+  column.resize(base + words.size());
+  uint8_t* out = column.mutable_data<uint8_t>() + base * w;
+  for (size_t g = 0; g < words.size(); ++g) std::memcpy(out + g * w, &words[g], w);
+  if (null_at != SIZE_MAX) column.set_null(base + null_at);
 }
 
 void KeyEncoder::decode(const std::vector<std::string_view>& keys, const std::vector<Column*>& columns) const {

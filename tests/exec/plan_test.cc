@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <map>
 #include <random>
 #include <set>
 
 #include "bullion/core/error.h"
+#include "bullion/exec/spill.h"
 
 namespace bullion::exec {
 
@@ -21,11 +23,13 @@ struct Mode {
   size_t threads;
   bool force_spill;
   uint64_t budget;
+  size_t preaggregation_bytes = ExecContext{}.preaggregation_bytes;
 };
 
 std::string mode_name(const ::testing::TestParamInfo<Mode>& info) {
   return "t" + std::to_string(info.param.threads) + (info.param.force_spill ? "_spill" : "") +
-         (info.param.budget < (uint64_t{1} << 30) ? "_tiny" : "");
+         (info.param.budget < (uint64_t{1} << 30) ? "_tiny" : "") +
+         (info.param.preaggregation_bytes < (size_t{1} << 20) ? "_partitioned" : "");
 }
 
 SchemaPtr events_schema() {
@@ -103,6 +107,7 @@ class PlanTest : public ::testing::TestWithParam<Mode> {
     ctx_.pool = pool_.get();
     ctx_.budget = budget_.get();
     ctx_.batch_rows = 1000;
+    ctx_.preaggregation_bytes = GetParam().preaggregation_bytes;
     rows_ = make_rows(20000, 1);
     input_ = Plan::values(events_schema(), to_batches(rows_, 777));
   }
@@ -165,6 +170,74 @@ TEST_P(PlanTest, HashAggregateWithManyAggregatesAndDistinct) {
                        (a.sm ? std::to_string(*a.sm) : "NULL") + "|");
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(rendered(out), expected);
+}
+
+// One BIGINT key (the word form of keys, with a NULL group) and DISTINCT over
+// fixed-width values (the word form of distinct pairs) next to a string DISTINCT.
+TEST_P(PlanTest, HashAggregateOnAnIntegerKeyWithDistinctValues) {
+  const uint64_t spilled_before = total_spilled_bytes();
+  const auto out =
+      input_
+          .aggregate({"g"}, {{"n", "count(*)"},
+                             {"dv", "count(DISTINCT v)"},
+                             {"mn", "min(v)"},
+                             {"mx", "max(v)"},
+                             {"so", "sum(DISTINCT ord % 100)"},
+                             {"sw", "sum(DISTINCT CASE WHEN ord < 97000 THEN ord % 50 ELSE ord * 100000 END)"},
+                             {"ds", "count(DISTINCT s)"}})
+          .collect(ctx_);
+  struct Acc {
+    int64_t n = 0;
+    std::set<double> dv;
+    std::set<int64_t> so, sw;  // sw: mostly small values, a few wider than 32 bits
+    std::set<std::string> ds;
+  };
+  std::map<std::optional<int64_t>, Acc> ref;
+  for (const Row& r : rows_) {
+    Acc& a = ref[r.g];
+    ++a.n;
+    if (r.v) a.dv.insert(*r.v);
+    a.so.insert(r.ord % 100);
+    a.sw.insert(r.ord < 97000 ? r.ord % 50 : r.ord * 100000);
+    if (r.s) a.ds.insert(*r.s);
+  }
+  std::vector<std::string> expected;
+  for (const auto& [g, a] : ref) {
+    int64_t so = 0, sw = 0;
+    for (int64_t x : a.so) so += x;
+    for (int64_t x : a.sw) sw += x;
+    expected.push_back((g ? std::to_string(*g) : "NULL") + "|" + std::to_string(a.n) + "|" +
+                       std::to_string(a.dv.size()) + "|" +
+                       (a.dv.empty() ? "NULL" : Value::float64(*a.dv.begin()).to_string()) + "|" +
+                       (a.dv.empty() ? "NULL" : Value::float64(*a.dv.rbegin()).to_string()) + "|" + std::to_string(so) +
+                       "|" + std::to_string(sw) + "|" + std::to_string(a.ds.size()) + "|");
+  }
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(rendered(out), expected);
+  if (GetParam().preaggregation_bytes < (size_t{1} << 20)) {
+    EXPECT_GT(total_spilled_bytes(), spilled_before) << "the workers partitioned their rows";
+  }
+}
+
+// max(ord) takes the BIGINT column, stddev(ord) its implicit cast to DOUBLE:
+// two arguments, even where spilled rows share columns between calls.
+TEST_P(PlanTest, CallsOnOneColumnWithAndWithoutAnImplicitCast) {
+  const Batch out =
+      input_.aggregate({"g"}, {{"mx", "max(ord)"}, {"sd", "stddev(ord)"}, {"mn", "min(ord)"}}).collect_batch(ctx_);
+  std::map<std::optional<int64_t>, std::vector<double>> ords;
+  for (const Row& r : rows_) ords[r.g].push_back(static_cast<double>(r.ord));
+  ASSERT_EQ(out.num_rows(), ords.size());
+  for (size_t i = 0; i < out.num_rows(); ++i) {
+    const std::optional<int64_t> g =
+        out.column(0)->is_null(i) ? std::nullopt : std::optional<int64_t>(out.column(0)->data<int64_t>()[i]);
+    const std::vector<double>& x = ords.at(g);
+    double mean = 0, m2 = 0;
+    for (double v : x) mean += v / static_cast<double>(x.size());
+    for (double v : x) m2 += (v - mean) * (v - mean);
+    EXPECT_EQ(out.column(1)->data<int64_t>()[i], static_cast<int64_t>(*std::max_element(x.begin(), x.end())));
+    EXPECT_NEAR(out.column(2)->data<double>()[i], std::sqrt(m2 / static_cast<double>(x.size() - 1)), 1e-6);
+    EXPECT_EQ(out.column(3)->data<int64_t>()[i], static_cast<int64_t>(*std::min_element(x.begin(), x.end())));
+  }
 }
 
 TEST_P(PlanTest, GlobalAggregateOverNoRowsGivesOneRow) {
@@ -230,6 +303,51 @@ TEST_P(PlanTest, JoinsInnerLeftSemiAntiNeverMatchNullKeys) {
   EXPECT_EQ(run(JoinType::kLeft), left);
   EXPECT_EQ(run(JoinType::kSemi), semi);
   EXPECT_EQ(run(JoinType::kAnti), anti);
+}
+
+// One BIGINT key: the word form of build and probe keys, looked up through a
+// dense range (keys 0..58) or hashed (the keys spread out); NULL keys never match.
+TEST_P(PlanTest, JoinsOnAnIntegerKeyNeverMatchNullKeys) {
+  for (const int64_t scale : {int64_t{1}, int64_t{1000003}}) {
+    SCOPED_TRACE(scale);
+    auto right_schema =
+        std::make_shared<Schema>(std::vector<Field>{Field("rg", DataType::int64()), Field("w", DataType::int64())});
+    Batch rb = Batch::empty(right_schema);
+    std::multimap<int64_t, int64_t> right;
+    for (int64_t i = 0; i < 60; i += 2)
+      for (int64_t dup = 0; dup < (i % 10 == 0 ? 2 : 1); ++dup) {
+        rb.column(0)->append<int64_t>(i * scale);
+        rb.column(1)->append<int64_t>(i * 10 + dup);
+        right.emplace(i * scale, i * 10 + dup);
+      }
+    rb.column(0)->append_null();
+    rb.column(1)->append<int64_t>(-1);
+    rb.sync_num_rows();
+    const Plan r = Plan::values(right_schema, {rb});
+    const Plan l = input_.project({{"gs", "g * " + std::to_string(scale)}, {"ord", "ord"}});
+    auto run = [&](JoinType type) { return rendered(l.join(r, {"gs"}, {"rg"}, type).collect(ctx_)); };
+    std::vector<std::string> inner, left, semi, anti;
+    for (const Row& row : rows_) {
+      const std::optional<int64_t> gs = row.g ? std::optional<int64_t>(*row.g * scale) : std::nullopt;
+      const std::string base = (gs ? std::to_string(*gs) : "NULL") + "|" + std::to_string(row.ord) + "|";
+      const auto [lo, hi] = gs ? right.equal_range(*gs) : std::make_pair(right.end(), right.end());
+      if (lo == hi) {
+        left.push_back(base + "NULL|NULL|");
+        anti.push_back(base);
+      } else {
+        semi.push_back(base);
+        for (auto it = lo; it != hi; ++it) {
+          inner.push_back(base + std::to_string(it->first) + "|" + std::to_string(it->second) + "|");
+          left.push_back(inner.back());
+        }
+      }
+    }
+    for (auto* v : {&inner, &left, &semi, &anti}) std::sort(v->begin(), v->end());
+    EXPECT_EQ(run(JoinType::kInner), inner);
+    EXPECT_EQ(run(JoinType::kLeft), left);
+    EXPECT_EQ(run(JoinType::kSemi), semi);
+    EXPECT_EQ(run(JoinType::kAnti), anti);
+  }
 }
 
 TEST_P(PlanTest, SortIsTotalAndStable) {
@@ -307,7 +425,9 @@ TEST_P(PlanTest, UnionAndLimit) {
 INSTANTIATE_TEST_SUITE_P(Modes, PlanTest,
                          ::testing::Values(Mode{1, false, uint64_t{1} << 32}, Mode{3, false, uint64_t{1} << 32},
                                            Mode{1, true, uint64_t{1} << 32}, Mode{3, true, uint64_t{1} << 32},
-                                           Mode{2, false, uint64_t{64} << 10}),
+                                           Mode{2, false, uint64_t{64} << 10},
+                                           // Aggregates stop pre-aggregating (little reduction) and partition.
+                                           Mode{2, false, uint64_t{1} << 32, size_t{16} << 10}),
                          mode_name);
 
 TEST(Plan, UnknownColumnsAreNamedWithASuggestion) {

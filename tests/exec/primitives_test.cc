@@ -77,6 +77,104 @@ TEST(GroupTable, AssignsDenseIdsInFirstSeenOrderAcrossGrowth) {
   EXPECT_EQ(table.find("nope", hash_bytes("nope")), GroupTable::kNotFound);
 }
 
+TEST(GroupTable, WordKeysGroupLikeByteKeysWithNullsNegativeZeroAndNaN) {
+  // The same doubles grouped through the byte form and the word form: the
+  // same dense ids, NULL one group (not the group of 0.0), -0.0 = 0.0, NaNs one group.
+  auto schema = schema_of({Field("x", DataType::float64())});
+  std::vector<std::vector<Value>> rows;
+  for (int r = 0; r < 30000; ++r) {
+    const int k = r % 4000;
+    if (k == 7)
+      rows.push_back({Value::null(DataType::float64())});
+    else if (k == 8)
+      rows.push_back({d(-0.0)});
+    else if (k == 9)
+      rows.push_back({d(r % 2 ? std::nan("") : -std::nan(""))});
+    else
+      rows.push_back({d(k * 0.5)});
+  }
+  Batch b = make_batch(schema, rows);
+  EXPECT_FALSE(KeyEncoder::word_form_possible({DataType::string()}));
+  EXPECT_FALSE(KeyEncoder::word_form_possible({DataType::int64(), DataType::int64()}));
+  EXPECT_FALSE(KeyEncoder({DataType::int64()}).word_form());  // only when asked for
+  KeyEncoder bytes({DataType::float64()});
+  KeyEncoder words({DataType::float64()}, true);
+  ASSERT_TRUE(words.word_form());
+  bytes.encode({b.column(0).get()}, b.num_rows());
+  words.encode({b.column(0).get()}, b.num_rows());
+  GroupTable byte_table;
+  GroupTable word_table(true);
+  std::vector<uint32_t> byte_ids(b.num_rows()), word_ids(b.num_rows());
+  byte_table.find_or_insert(bytes, byte_ids.data());
+  word_table.find_or_insert(words, word_ids.data());
+  EXPECT_EQ(word_ids, byte_ids);
+  EXPECT_EQ(word_table.num_groups(), 3999u);  // 0.0 and -0.0 are one group
+  EXPECT_EQ(word_ids[8], word_ids[0]);
+  EXPECT_NE(word_ids[7], word_ids[0]);
+  EXPECT_EQ(word_ids[4009], word_ids[9]);
+  // Batch find: every key is found, in both forms.
+  std::vector<uint32_t> found(b.num_rows());
+  word_table.find(words, found.data());
+  EXPECT_EQ(found, word_ids);
+  // Merging groups from another table, then decoding the keys back.
+  GroupTable merged(true);
+  EXPECT_EQ(merged.find_or_insert_group_of(word_table, word_ids[7]), 0u);
+  EXPECT_EQ(merged.find_or_insert_group_of(word_table, word_ids[3]), 1u);
+  EXPECT_EQ(merged.find_or_insert_group_of(word_table, word_ids[7]), 0u);
+  EXPECT_EQ(merged.key_hash(0), kNullWordHash);
+  auto out = Column::make(DataType::float64());
+  merged.append_keys({DataType::float64()}, {out.get()});
+  ASSERT_EQ(out->size(), 2u);
+  EXPECT_TRUE(out->is_null(0));
+  EXPECT_EQ(out->value(1), d(1.5));
+  // A key that was never inserted, and a NULL in a table without a NULL group.
+  Batch probe = make_batch(schema, {{d(12345.25)}, {Value::null(DataType::float64())}, {d(2.0)}});
+  words.encode({probe.column(0).get()}, probe.num_rows());
+  found.resize(3);
+  merged.find(words, found.data());
+  EXPECT_EQ(found, (std::vector<uint32_t>{GroupTable::kNotFound, 0u, GroupTable::kNotFound}));
+  word_table.find(words, found.data());
+  EXPECT_EQ(found, (std::vector<uint32_t>{GroupTable::kNotFound, word_ids[7], word_ids[4]}));
+}
+
+TEST(GroupTable, DenseRangeLookupsEqualHashedLookups) {
+  // Build keys: dense (every third number from 30), sparse, or spanning zero
+  // (INT words are the value's bytes, so -30 is far from 0: hashed);
+  // probes: hits, misses inside and outside the range, NULLs.
+  auto schema = schema_of({Field("k", DataType::int32())});
+  for (const auto& [first, step] : {std::pair{30, 3}, std::pair{30, 1000}, std::pair{-30, 3}}) {
+    SCOPED_TRACE(std::to_string(first) + " " + std::to_string(step));
+    std::vector<std::vector<Value>> build_rows, probe_rows;
+    for (int32_t i = 0; i < 500; ++i) build_rows.push_back({Value::int32(first + i * step)});
+    for (int32_t v = -100; v < 2000; ++v) probe_rows.push_back({Value::int32(v)});
+    probe_rows.push_back({Value::null(DataType::int32())});
+    Batch build = make_batch(schema, build_rows), probe = make_batch(schema, probe_rows);
+    KeyEncoder enc({DataType::int32()}, true);
+    enc.encode({build.column(0).get()}, build.num_rows());
+    GroupTable table(true);
+    for (size_t r = 0; r < build.num_rows(); ++r) table.find_or_insert(enc, r);
+    enc.encode({probe.column(0).get()}, probe.num_rows());
+    std::vector<uint32_t> hashed(probe.num_rows()), dense(probe.num_rows());
+    std::vector<uint8_t> hashed_found(probe.num_rows()), dense_found(probe.num_rows());
+    table.find(enc, hashed.data());
+    table.contains(enc, hashed_found.data());
+    const size_t hashed_bytes = table.memory_bytes();
+    table.index_dense_range();
+    EXPECT_EQ(table.memory_bytes() > hashed_bytes, first == 30 && step == 3) << "only the dense keys get an index";
+    table.find(enc, dense.data());
+    table.contains(enc, dense_found.data());
+    EXPECT_EQ(dense, hashed);
+    EXPECT_EQ(dense_found, hashed_found);
+    size_t hits = 0;
+    for (size_t r = 0; r < probe.num_rows(); ++r) {
+      hits += dense_found[r];
+      EXPECT_EQ(dense_found[r] != 0, dense[r] != GroupTable::kNotFound) << r;
+    }
+    EXPECT_EQ(hits, step == 3 ? 500u : 2u);  // step 1000: 30 and 1030 are in [-100, 2000)
+    EXPECT_EQ(dense_found.back(), 0);        // no NULL key was inserted
+  }
+}
+
 TEST(Spill, RoundTripsEveryTypeIncludingNested) {
   const DataType st = DataType::struct_({Field("a", DataType::int32()), Field("b", DataType::string())});
   const DataType lt = DataType::list(DataType::string());

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "bullion/core/error.h"
 #include "bullion/expr/binder.h"
 
@@ -79,6 +81,102 @@ TEST(Aggregate, MergeMapsGroups) {
   ColumnPtr out = left->finalize();
   EXPECT_EQ(out->value(0), Value::int64(3));  // p, q, r
   EXPECT_EQ(out->value(1), Value::int64(2));  // p, q
+}
+
+// DISTINCT over BIGINT: many pairs (table growth, batched replay), NULLs
+// ignored, a merge that skips groups, and values past 32 bits arriving after
+// small ones (the pair table widens).
+TEST(Aggregate, DistinctOverBigintMergesSkipsAndWidens) {
+  const Schema schema({Field("y", DataType::int64())});
+  for (const char* text : {"count(DISTINCT y)", "sum(DISTINCT y)"}) {
+    SCOPED_TRACE(text);
+    const AggregateCall c = compile_aggregate(text, schema).calls[0];
+    auto left = c.make_state();
+    auto right = c.make_state();
+    constexpr uint32_t kGroups = 50;
+    left->resize(kGroups);
+    right->resize(kGroups);
+    std::vector<std::set<int64_t>> expected(kGroups);
+    auto feed = [&](AggregateState& state, size_t rows, int64_t base, const uint32_t* map) {
+      auto y = Column::make(DataType::int64());
+      std::vector<uint32_t> groups;
+      for (size_t r = 0; r < rows; ++r) {
+        const auto g = static_cast<uint32_t>(r * 7 % kGroups);
+        groups.push_back(g);
+        if (r % 11 == 0) {
+          y->append_null();
+          continue;
+        }
+        const int64_t v = base + static_cast<int64_t>(r % 4000);
+        y->append<int64_t>(v);
+        if (map[g] != kSkipGroup) expected[map[g]].insert(v);
+      }
+      state.update(y.get(), rows, groups.data());
+    };
+    std::vector<uint32_t> identity(kGroups), skip_odd(kGroups);
+    for (uint32_t g = 0; g < kGroups; ++g) {
+      identity[g] = g;
+      skip_odd[g] = g % 2 ? kSkipGroup : kGroups - 1 - g;
+    }
+    feed(*left, 200000, 0, identity.data());
+    feed(*left, 3000, int64_t{1} << 40, identity.data());  // widens
+    feed(*right, 150000, 2000, skip_odd.data());
+    left->merge(*right, skip_odd.data());
+    ColumnPtr out = left->finalize();
+    ASSERT_EQ(out->size(), kGroups);
+    for (uint32_t g = 0; g < kGroups; ++g) {
+      int64_t sum = 0;
+      for (int64_t v : expected[g]) sum += v;
+      const int64_t want = std::string(text).starts_with("count") ? static_cast<int64_t>(expected[g].size()) : sum;
+      ASSERT_EQ(out->value(g), Value::int64(want)) << g;
+    }
+  }
+}
+
+// partition_groups(): a state regrouped by partition merges one partition
+// per map, exactly as it would unregrouped (narrow and widened pairs).
+TEST(Aggregate, DistinctRegroupedByPartitionMergesThePartitionOfTheMap) {
+  const Schema schema({Field("y", DataType::int64())});
+  const AggregateCall c = compile_aggregate("count(DISTINCT y)", schema).calls[0];
+  for (const int64_t base : {int64_t{0}, int64_t{1} << 40}) {
+    SCOPED_TRACE(base);
+    constexpr uint32_t kGroups = 30;
+    constexpr size_t kParts = 4;
+    std::vector<std::unique_ptr<AggregateState>> workers;
+    for (int w = 0; w < 2; ++w) {
+      workers.push_back(c.make_state());
+      workers.back()->resize(kGroups);
+      auto y = Column::make(DataType::int64());
+      std::vector<uint32_t> groups;
+      for (size_t r = 0; r < 40000; ++r) {
+        groups.push_back(static_cast<uint32_t>((r + w) % kGroups));
+        y->append<int64_t>(base + static_cast<int64_t>((r * 13 + w * 500) % 3000));
+      }
+      workers.back()->update(y.get(), groups.size(), groups.data());
+    }
+    // The reference: both workers merged into one state, all groups kept.
+    auto all = c.make_state();
+    all->resize(kGroups);
+    for (const auto& w : workers) all->merge(*w, nullptr);
+    const ColumnPtr want = all->finalize();
+    std::vector<uint8_t> part_of(kGroups);
+    for (uint32_t g = 0; g < kGroups; ++g) part_of[g] = static_cast<uint8_t>(g * 7 % kParts);
+    for (const auto& w : workers) w->partition_groups(part_of.data(), kParts);
+    for (size_t p = 0; p < kParts; ++p) {
+      std::vector<uint32_t> map(kGroups, kSkipGroup), groups_of_p;
+      for (uint32_t g = 0; g < kGroups; ++g)
+        if (part_of[g] == p) {
+          map[g] = static_cast<uint32_t>(groups_of_p.size());
+          groups_of_p.push_back(g);
+        }
+      auto state = c.make_state();
+      state->resize(groups_of_p.size());
+      for (const auto& w : workers) state->merge(*w, map.data());
+      const ColumnPtr got = state->finalize();
+      for (size_t i = 0; i < groups_of_p.size(); ++i)
+        EXPECT_EQ(got->value(i), want->value(groups_of_p[i])) << "group " << groups_of_p[i];
+    }
+  }
 }
 
 TEST(Aggregate, FirstAndLastFollowRowOrderAcrossMerges) {

@@ -46,6 +46,13 @@ struct ExecContext {
   ThreadPool* pool = &ThreadPool::global();
   MemoryBudget* budget = &MemoryBudget::global();
   size_t batch_rows = 64 * 1024;  // target rows per output batch
+  // A worker's hash aggregate pre-aggregates its rows until its state
+  // outgrows this many bytes while holding more than 8 bytes of state per row
+  // it has read (many groups or distinct values, little reduction); from then
+  // on it partitions its rows to spill files instead, and each partition is
+  // aggregated on its own (a table that fits the caches, not one per worker
+  // that does not).
+  size_t preaggregation_bytes = size_t{64} << 20;
   size_t num_workers() const { return pool->num_threads(); }
 };
 

@@ -62,6 +62,17 @@ class AggregateState {
 
   // Bytes held (for the memory budget).
   virtual size_t memory_bytes() const = 0;
+
+  // Optional, once no more rows or merges come into this state, before it
+  // is merged into partition states: group g goes to partition
+  // part_of_group[g] (< num_parts), and every later merge() out of this
+  // state maps the groups of exactly one partition (others to kSkipGroup).
+  // A state may regroup its data by partition so that each such merge reads
+  // only that partition's share. Afterwards the state is only merged from.
+  virtual void partition_groups(const uint8_t* part_of_group, size_t num_parts) {
+    (void)part_of_group;
+    (void)num_parts;
+  }
 };
 
 struct AggregateFunction;
