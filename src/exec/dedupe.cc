@@ -218,20 +218,23 @@ struct DedupeRun {
 
   std::vector<Batch> finalize_partition(size_t part, size_t num_parts) {
     BULLION_ASSERT(num_parts == kPartitions, "dedupe finalizes by spill partition");
-    // The winner per key: its order bytes and its row in `batches` (flat, from `first_row[batch]`).
+    // Pass 1: the group of every row (rows are numbered flat: batch b's
+    // start at first_row[b]) and, per group, its first row and whether the
+    // key repeats. Most keys of a dedupe occur once, and their row wins
+    // without a comparison.
     GroupTable table;
-    std::vector<std::string_view> best;  // views into `orders`
-    std::vector<uint64_t> where;
+    std::vector<uint32_t> group_of;  // per row
+    std::vector<uint64_t> where;     // per group: the winning row so far
+    std::vector<uint8_t> repeated;   // per group
     std::vector<Batch> batches;
     std::vector<uint64_t> first_row{0};
-    StringArena orders;
     KeyEncoder encoder(node.key_types_);
-    SortKeyEncoder order_encoder(node.order_, *node.spill_schema_);
-    std::string order;
     uint64_t rows_in_partition = 0;
     for (const auto& w : workers)
       if (w->spills[part]) rows_in_partition += w->spills[part]->num_rows();
     table.reserve(rows_in_partition);  // a dedupe's input is mostly distinct keys
+    group_of.reserve(rows_in_partition);
+    std::vector<uint32_t> ids;
     for (const auto& w : workers) {
       if (!w->spills[part]) continue;
       {
@@ -242,29 +245,51 @@ struct DedupeRun {
           std::vector<const Column*> keys;
           for (size_t idx : node.key_indexes_) keys.push_back(rows.column(idx).get());
           encoder.encode(keys, n);
-          order_encoder.encode(rows);
-          const int64_t* morsel = rows.column(rows.num_columns() - 2)->data<int64_t>();
-          const int64_t* position = rows.column(rows.num_columns() - 1)->data<int64_t>();
+          ids.resize(n);
+          table.find_or_insert(encoder, ids.data());
           const uint64_t base = first_row.back();
           for (size_t r = 0; r < n; ++r) {
-            const std::string_view k = order_encoder.key(r);
-            order.resize(k.size() + 16);
-            std::memcpy(order.data(), k.data(), k.size());
-            put_position(order.data() + k.size(), static_cast<uint64_t>(morsel[r]), static_cast<uint64_t>(position[r]));
-            const uint32_t g = table.find_or_insert(encoder.key(r), encoder.hash(r));
-            if (g == best.size()) {
-              best.push_back(orders.add(order));
+            if (ids[r] == where.size()) {
               where.push_back(base + r);
-            } else if (order < best[g]) {
-              best[g] = orders.add(order);
-              where[g] = base + r;
+              repeated.push_back(0);
+            } else {
+              repeated[ids[r]] = 1;
             }
+            group_of.push_back(ids[r]);
           }
           first_row.push_back(base + n);
           batches.push_back(std::move(rows));
         }
       }
       w->spills[part].reset();  // each partition is finalized once
+    }
+    // Pass 2: the rows of repeated keys compare order bytes, then input position.
+    std::vector<std::string_view> best(where.size());  // repeated groups: the winner's order bytes, in `orders`
+    StringArena orders;
+    SortKeyEncoder order_encoder(node.order_, *node.spill_schema_);
+    std::string order;
+    std::vector<uint32_t> contenders;
+    for (size_t b = 0; b < batches.size(); ++b) {
+      contenders.clear();
+      for (uint64_t r = first_row[b]; r < first_row[b + 1]; ++r)
+        if (repeated[group_of[r]]) contenders.push_back(static_cast<uint32_t>(r - first_row[b]));
+      if (contenders.empty()) continue;
+      const Batch rows = batches[b].take(contenders.data(), contenders.size());
+      order_encoder.encode(rows);
+      const int64_t* morsel = rows.column(rows.num_columns() - 2)->data<int64_t>();
+      const int64_t* position = rows.column(rows.num_columns() - 1)->data<int64_t>();
+      for (size_t i = 0; i < contenders.size(); ++i) {
+        const std::string_view k = order_encoder.key(i);
+        order.resize(k.size() + 16);
+        std::memcpy(order.data(), k.data(), k.size());
+        put_position(order.data() + k.size(), static_cast<uint64_t>(morsel[i]), static_cast<uint64_t>(position[i]));
+        const uint64_t row = first_row[b] + contenders[i];
+        const uint32_t g = group_of[row];
+        if (best[g].empty() || order < best[g]) {
+          best[g] = orders.add(order);
+          where[g] = row;
+        }
+      }
     }
     // Winners in the order of the partition's rows, in output batches of about ctx.batch_rows.
     std::vector<bool> winner(first_row.back());
