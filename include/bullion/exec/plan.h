@@ -52,7 +52,7 @@ struct ExecContext {
   // on it partitions its rows to spill files instead, and each partition is
   // aggregated on its own (a table that fits the caches, not one per worker
   // that does not).
-  size_t preaggregation_bytes = size_t{64} << 20;
+  size_t preaggregation_bytes = size_t{256} << 20;
   size_t num_workers() const { return pool->num_threads(); }
 };
 
