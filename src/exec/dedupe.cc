@@ -29,12 +29,13 @@ namespace bullion::exec {
 
 namespace {
 
-// The input position (morsel, row within morsel), big-endian, appended to an
-// order key so that byte comparison is a total order.
-char* put_position(char* p, uint64_t morsel, uint64_t row) {
-  for (int s = 56; s >= 0; s -= 8) *p++ = static_cast<char>(morsel >> s);
-  for (int s = 56; s >= 0; s -= 8) *p++ = static_cast<char>(row >> s);
-  return p;
+// A row's order bytes: its normalized order key, then its input position
+// (morsel, row within morsel) big-endian, so that byte comparison is a total
+// order and ties go to the earlier row.
+void order_bytes(std::string_view key, uint64_t morsel, uint64_t row, std::string& out) {
+  out.assign(key);
+  for (int s = 56; s >= 0; s -= 8) out.push_back(static_cast<char>(morsel >> s));
+  for (int s = 56; s >= 0; s -= 8) out.push_back(static_cast<char>(row >> s));
 }
 
 // The first 8 bytes of `bytes` (zero-padded) as a big-endian number: comparing
@@ -120,7 +121,6 @@ struct DedupeWorker {
   DominanceFilter filter;
   MemoryReservation reservation;
   std::vector<std::unique_ptr<SpillFile>> spills;  // per partition
-  size_t memory_bytes = 0;                         // of the spills still in memory
   bool on_disk = false;
   size_t current_morsel = SIZE_MAX;
   uint64_t row_in_morsel = 0;
@@ -144,10 +144,7 @@ struct DedupeRun {
     DominanceFilter& f = w.filter;
     w.order_encoder.encode(batch);
     for (size_t r = 0; r < n; ++r) {
-      const std::string_view k = w.order_encoder.key(r);
-      w.order.resize(k.size() + 16);
-      std::memcpy(w.order.data(), k.data(), k.size());
-      put_position(w.order.data() + k.size(), morsel, w.row_in_morsel + r);
+      order_bytes(w.order_encoder.key(r), morsel, w.row_in_morsel + r, w.order);
       const uint64_t prefix = prefix_of(w.order);
       const uint32_t g = f.seen.find_or_insert(w.encoder.key(r), w.encoder.hash(r));
       if (g == f.best.size()) {
@@ -198,16 +195,16 @@ struct DedupeRun {
       if (!file)
         file = std::make_unique<SpillFile>(node.spill_schema_,
                                            w.on_disk ? SpillFile::Start::kOnDisk : SpillFile::Start::kInMemory);
-      const size_t before = file->memory_bytes();
       file->append(rows, part.data(), part.size());
-      w.memory_bytes += file->memory_bytes() - before;
     }
+    size_t spill_bytes = 0;  // of the spills still in memory
+    for (const auto& file : w.spills)
+      if (file) spill_bytes += file->memory_bytes();
     const size_t filter_bytes = w.filter.on ? w.filter.memory_bytes() : 0;
-    if (!w.on_disk && !w.reservation.try_resize(w.memory_bytes + filter_bytes)) {
+    if (!w.on_disk && !w.reservation.try_resize(spill_bytes + filter_bytes)) {
       for (auto& file : w.spills)
         if (file) file->move_to_disk();
       w.on_disk = true;
-      w.memory_bytes = 0;
     }
     if (w.on_disk && !w.reservation.try_resize(filter_bytes)) {
       w.filter.start_over(/*keep_on=*/false);
@@ -278,10 +275,7 @@ struct DedupeRun {
       const int64_t* morsel = rows.column(rows.num_columns() - 2)->data<int64_t>();
       const int64_t* position = rows.column(rows.num_columns() - 1)->data<int64_t>();
       for (size_t i = 0; i < contenders.size(); ++i) {
-        const std::string_view k = order_encoder.key(i);
-        order.resize(k.size() + 16);
-        std::memcpy(order.data(), k.data(), k.size());
-        put_position(order.data() + k.size(), static_cast<uint64_t>(morsel[i]), static_cast<uint64_t>(position[i]));
+        order_bytes(order_encoder.key(i), static_cast<uint64_t>(morsel[i]), static_cast<uint64_t>(position[i]), order);
         const uint64_t row = first_row[b] + contenders[i];
         const uint32_t g = group_of[row];
         if (best[g].empty() || order < best[g]) {

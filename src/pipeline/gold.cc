@@ -24,6 +24,15 @@ using Json = nlohmann::json;
 
 std::string quoted(const std::string& name) { return "`" + name + "`"; }
 
+// Adds the column of `schema` named `name` (case-insensitively) to `columns`,
+// once; names `schema` lacks are left for the scan to report.
+void add_column(const Schema& schema, const std::string& name, std::vector<std::string>& columns) {
+  const auto idx = schema.find_case_insensitive(name);
+  if (!idx) return;
+  const std::string& actual = schema.field(*idx).name;
+  if (std::find(columns.begin(), columns.end(), actual) == columns.end()) columns.push_back(actual);
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -71,12 +80,8 @@ LayerResult run_gold(const RunContext& ctx, const GoldSpec& spec, const std::vec
   // date — only the columns the aggregations read, with the entity and event time.
   const expr::BindOptions last_bind{{{"as_of", Value::date(last_date)}}};
   std::vector<std::string> needed;
-  auto need = [&](const std::string& name) {
-    const std::string& actual = input.field(*input.find_case_insensitive(name)).name;
-    if (std::find(needed.begin(), needed.end(), actual) == needed.end()) needed.push_back(actual);
-  };
-  need(spec.entity);
-  need(spec.event_time);
+  add_column(input, spec.entity, needed);
+  add_column(input, spec.event_time, needed);
   for (const SpecExpr& a : spec.aggregations) {
     expr::AggregateBinding binding;
     try {
@@ -88,7 +93,7 @@ LayerResult run_gold(const RunContext& ctx, const GoldSpec& spec, const std::vec
     }
     for (const expr::AggregateCall& call : binding.calls)
       if (call.argument)
-        for (const std::string& c : expr::referenced_columns(*call.argument)) need(c);
+        for (const std::string& c : expr::referenced_columns(*call.argument)) add_column(input, c, needed);
   }
   const exec::Plan events =
       exec::scan_delta(silver, {.columns = needed}, "to_date(" + quoted(spec.event_time) + ") <= as_of", last_bind);
@@ -192,10 +197,8 @@ LayerResult run_labels(const RunContext& ctx, const LabelsSpec& spec, exec::Exec
     throw Error(e.category(), spec.positive_when.pos.to_string() + ": positive_when: " + e.message(), e.hint());
   }
   std::vector<std::string> needed;
-  for (const std::string& c : {spec.entity, spec.event_time})
-    if (const auto idx = events.schema().find_case_insensitive(c)) needed.push_back(events.schema().field(*idx).name);
-  for (const std::string& c : expr::referenced_columns(*positive))
-    if (std::find(needed.begin(), needed.end(), c) == needed.end()) needed.push_back(c);
+  for (const std::string& c : {spec.entity, spec.event_time}) add_column(events.schema(), c, needed);
+  for (const std::string& c : expr::referenced_columns(*positive)) add_column(events.schema(), c, needed);
   exec::Plan positives = exec::scan_delta(events, {.columns = needed}).filter(positive);
   positives = positives.aggregate({spec.entity}, {{"__first_positive", "min(" + event_date + ")"}})
                   .project({{"__entity", quoted(spec.entity)}, {"__first_positive", "__first_positive"}});
