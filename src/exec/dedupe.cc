@@ -7,6 +7,15 @@
 // followed by the position (so the winner does not depend on the thread
 // count), keeps the best row per key and emits the winners.
 //
+// Two passes, when the plan gives a way to read the input's keys first (a
+// scan of the input's source): pass 1 hashes every key and finds the hashes
+// that occur more than once (8 bytes per row, sorted per partition); pass 2
+// streams the rows whose key hash occurs once straight through, and only the
+// rest (Silver: ~2% of its rows, the duplicates and rare hash collisions)
+// go through the partitioning above. A single pass serializes and compresses
+// every row to find the ~1% that repeat. When the budget refuses pass 1's
+// hashes, the dedupe falls back to a single pass.
+//
 // Why not keep candidate rows per key in a hash table while consuming (as the
 // aggregate does)? A dedupe's input is usually nearly unique (Silver drops ~1%
 // duplicates), so that table ends up holding the whole input in its widest,
@@ -15,7 +24,10 @@
 // compressed, the same rows take a fraction of that, and a partition at a
 // time is decoded.
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <optional>
 
 #include "bullion/core/error.h"
 #include "bullion/exec/group_table.h"
@@ -47,6 +59,21 @@ uint64_t prefix_of(std::string_view bytes) {
   return __builtin_bswap64(p);
 }
 
+void encode_keys(KeyEncoder& encoder, const Batch& batch, const std::vector<size_t>& key_indexes) {
+  std::vector<const Column*> keys;
+  for (size_t idx : key_indexes) keys.push_back(batch.column(idx).get());
+  encoder.encode(keys, batch.num_rows());
+}
+
+// Rows' positions within their morsel: `first` + `rows[i]` (or + i without `rows`).
+ColumnPtr positions_column(uint64_t first, size_t n, const uint32_t* rows = nullptr) {
+  auto c = Column::make(DataType::int64());
+  c->resize(n);
+  int64_t* out = c->mutable_data<int64_t>();
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<int64_t>(first + (rows ? rows[i] : i));
+  return c;
+}
+
 std::vector<SortKey> resolve_order(const Schema& schema, const std::vector<SortSpec>& order) {
   std::vector<SortKey> keys;
   for (const SortSpec& s : order) {
@@ -56,13 +83,58 @@ std::vector<SortKey> resolve_order(const Schema& schema, const std::vector<SortS
   return keys;
 }
 
+// Pass 1's answer: the hashes of the keys that occur more than once. An
+// open-addressing set of hashes at a load factor of at most 1/2 (0 marks an
+// empty slot; the hash 0 is kept aside).
+class RepeatedKeys {
+ public:
+  explicit RepeatedKeys(const std::vector<uint64_t>& hashes) {
+    size_t size = 64;
+    while (size < hashes.size() * 2) size *= 2;
+    slots_.assign(size, 0);
+    mask_ = size - 1;
+    for (uint64_t h : hashes) {
+      if (h == 0) {
+        zero_ = true;
+        continue;
+      }
+      size_t s = h & mask_;
+      while (slots_[s] != 0 && slots_[s] != h) s = (s + 1) & mask_;
+      slots_[s] = h;
+    }
+  }
+  bool contains(uint64_t h) const {
+    if (h == 0) return zero_;
+    for (size_t s = h & mask_;; s = (s + 1) & mask_) {
+      if (slots_[s] == h) return true;
+      if (slots_[s] == 0) return false;
+    }
+  }
+  size_t memory_bytes() const { return slots_.capacity() * sizeof(uint64_t); }
+
+ private:
+  std::vector<uint64_t> slots_;
+  size_t mask_ = 0;
+  bool zero_ = false;
+};
+
 class DedupeNode final : public PlanNode {
  public:
-  DedupeNode(PlanPtr child, const std::vector<std::string>& keys, const std::vector<SortSpec>& order)
-      : child_(std::move(child)) {
+  DedupeNode(PlanPtr child, const std::vector<std::string>& keys, const std::vector<SortSpec>& order,
+             PlanPtr keys_of_input)
+      : child_(std::move(child)), keys_of_input_(std::move(keys_of_input)) {
     const Schema& schema = *child_->schema();
     key_indexes_ = resolve_columns(schema, keys, "dedupe key");
     for (size_t idx : key_indexes_) key_types_.push_back(schema.field(idx).type);
+    if (keys_of_input_) {
+      const Schema& source = *keys_of_input_->schema();
+      source_key_indexes_ = resolve_columns(source, keys, "dedupe key (of the input's keys)");
+      for (size_t i = 0; i < keys.size(); ++i)
+        if (source.field(source_key_indexes_[i]).type != key_types_[i])
+          throw Error::invalid_input("dedupe key '" + keys[i] + "' is " + key_types_[i].to_string() +
+                                     " in the input but " + source.field(source_key_indexes_[i]).type.to_string() +
+                                     " where its keys are read first");
+    }
     order_ = resolve_order(schema, order);
     std::vector<Field> fields = schema.fields();
     fields.emplace_back("__morsel", DataType::int64(), false);
@@ -70,12 +142,18 @@ class DedupeNode final : public PlanNode {
     spill_schema_ = std::make_shared<Schema>(std::move(fields));
   }
   const SchemaPtr& schema() const override { return child_->schema(); }
-  std::string describe() const override { return "Dedupe <- " + child_->describe(); }
+  std::string describe() const override {
+    return std::string(keys_of_input_ ? "Dedupe (two passes) <- " : "Dedupe <- ") + child_->describe();
+  }
   std::unique_ptr<Stream> open(ExecContext& ctx) const override;
 
  private:
   friend struct DedupeRun;
+  friend class TwoPassDedupeStream;
+  std::optional<RepeatedKeys> repeated_keys(ExecContext& ctx) const;
   PlanPtr child_;
+  PlanPtr keys_of_input_;                   // or null: a single pass
+  std::vector<size_t> source_key_indexes_;  // the keys in keys_of_input_
   std::vector<size_t> key_indexes_;
   std::vector<DataType> key_types_;
   std::vector<SortKey> order_;
@@ -122,10 +200,11 @@ struct DedupeWorker {
   MemoryReservation reservation;
   std::vector<std::unique_ptr<SpillFile>> spills;  // per partition
   bool on_disk = false;
-  size_t current_morsel = SIZE_MAX;
+  size_t current_morsel = SIZE_MAX;  // single pass: the morsel of the last batch, and the rows seen of it
   uint64_t row_in_morsel = 0;
-  std::vector<uint32_t> kept;  // rows of the batch the filter passes
-  std::string order;           // scratch: one row's order bytes
+  std::vector<uint32_t> kept;                // rows of the batch the filter passes
+  std::vector<uint32_t> unique, candidates;  // two passes: rows whose key occurs once, and the others
+  std::string order;                         // scratch: one row's order bytes
   std::vector<std::vector<uint32_t>> partition_rows = std::vector<std::vector<uint32_t>>(kPartitions);
 };
 
@@ -134,7 +213,7 @@ struct DedupeRun {
   std::vector<std::unique_ptr<DedupeWorker>> workers;
 
   // The rows of the batch that may still win (all when the filter is off), into w.kept.
-  void filter_rows(DedupeWorker& w, size_t morsel, const Batch& batch) {
+  void filter_rows(DedupeWorker& w, size_t morsel, const Batch& batch, const int64_t* positions) {
     const size_t n = batch.num_rows();
     w.kept.clear();
     if (!w.filter.on) {
@@ -144,7 +223,7 @@ struct DedupeRun {
     DominanceFilter& f = w.filter;
     w.order_encoder.encode(batch);
     for (size_t r = 0; r < n; ++r) {
-      order_bytes(w.order_encoder.key(r), morsel, w.row_in_morsel + r, w.order);
+      order_bytes(w.order_encoder.key(r), morsel, static_cast<uint64_t>(positions[r]), w.order);
       const uint64_t prefix = prefix_of(w.order);
       const uint32_t g = f.seen.find_or_insert(w.encoder.key(r), w.encoder.hash(r));
       if (g == f.best.size()) {
@@ -163,25 +242,15 @@ struct DedupeRun {
     if (f.seen.num_groups() >= DominanceFilter::kKeys) f.start_over(/*keep_on=*/f.sent * 2 <= f.offered);
   }
 
-  void consume(DedupeWorker& w, size_t morsel, const Batch& batch) {
-    if (morsel != w.current_morsel) {
-      w.current_morsel = morsel;
-      w.row_in_morsel = 0;
-    }
+  // Partitions the rows of `batch` that may still win; `positions` (INT64)
+  // holds each row's position within morsel `morsel`.
+  void consume(DedupeWorker& w, size_t morsel, const Batch& batch, ColumnPtr positions) {
     const size_t n = batch.num_rows();
-    std::vector<const Column*> keys;
-    for (size_t idx : node.key_indexes_) keys.push_back(batch.column(idx).get());
-    w.encoder.encode(keys, n);
-    filter_rows(w, morsel, batch);
+    encode_keys(w.encoder, batch, node.key_indexes_);
+    filter_rows(w, morsel, batch, positions->data<int64_t>());
     auto morsels = Column::make(DataType::int64());
-    auto positions = Column::make(DataType::int64());
     morsels->resize(n);
-    positions->resize(n);
-    for (size_t r = 0; r < n; ++r) {
-      morsels->mutable_data<int64_t>()[r] = static_cast<int64_t>(morsel);
-      positions->mutable_data<int64_t>()[r] = static_cast<int64_t>(w.row_in_morsel + r);
-    }
-    w.row_in_morsel += n;
+    std::fill_n(morsels->mutable_data<int64_t>(), n, static_cast<int64_t>(morsel));
     std::vector<ColumnPtr> columns = batch.columns();
     columns.push_back(std::move(morsels));
     columns.push_back(std::move(positions));
@@ -238,9 +307,7 @@ struct DedupeRun {
         Batch rows;
         while (reader.next(rows)) {
           const size_t n = rows.num_rows();
-          std::vector<const Column*> keys;
-          for (size_t idx : node.key_indexes_) keys.push_back(rows.column(idx).get());
-          encoder.encode(keys, n);
+          encode_keys(encoder, rows, node.key_indexes_);
           ids.resize(n);
           table.find_or_insert(encoder, ids.data());
           const uint64_t base = first_row.back();
@@ -304,20 +371,154 @@ struct DedupeRun {
   }
 };
 
+// Pass 2 of a two-pass dedupe: one morsel per input morsel, whose rows of
+// keys that occur once pass straight through and whose other rows are
+// partitioned, then one morsel per partition, which waits until every input
+// morsel is done and emits the partition's winners.
+class TwoPassDedupeStream final : public Stream {
+ public:
+  TwoPassDedupeStream(std::unique_ptr<DedupeRun> run, std::unique_ptr<Stream> input, RepeatedKeys repeated)
+      : run_(std::move(run)),
+        input_(std::move(input)),
+        repeated_(std::move(repeated)),
+        inputs_(input_->num_morsels()) {}
+  const SchemaPtr& schema() const override { return run_->node.schema(); }
+  size_t num_morsels() const override { return inputs_ + kPartitions; }
+  void produce(size_t morsel, size_t worker, const Emit& emit) override {
+    if (morsel < inputs_) {
+      InputDone done(*this);
+      produce_input(morsel, worker, emit);
+      done.ok = true;
+      return;
+    }
+    {
+      // Morsels are handed out in order: the input morsels are all running or done.
+      std::unique_lock lock(mutex_);
+      inputs_done_cv_.wait(lock, [&] { return inputs_done_ == inputs_ || failed_; });
+      if (failed_) return;  // the failing morsel's error is what the run reports
+    }
+    for (Batch& b : run_->finalize_partition(morsel - inputs_, kPartitions))
+      emit(Batch(schema(), b.columns(), b.num_rows()));
+  }
+
+ private:
+  // Counts an input morsel as done (or failed) however it ends; the last
+  // one closes the spill files for reading.
+  struct InputDone {
+    TwoPassDedupeStream& s;
+    bool ok = false;
+    ~InputDone() {
+      std::lock_guard lock(s.mutex_);
+      s.failed_ |= !ok;
+      if (++s.inputs_done_ == s.inputs_ && !s.failed_)
+        for (const auto& w : s.run_->workers)
+          for (auto& f : w->spills)
+            if (f) f->finish_writing();
+      s.inputs_done_cv_.notify_all();
+    }
+  };
+
+  void produce_input(size_t morsel, size_t worker, const Emit& emit) {
+    DedupeWorker& w = *run_->workers[worker];
+    uint64_t first = 0;  // the batch's position within the morsel
+    input_->produce(morsel, worker, [&](Batch&& b) {
+      const size_t n = b.num_rows();
+      encode_keys(w.encoder, b, run_->node.key_indexes_);
+      w.unique.clear();
+      w.candidates.clear();
+      for (size_t r = 0; r < n; ++r)
+        (repeated_.contains(w.encoder.hash(r)) ? w.candidates : w.unique).push_back(static_cast<uint32_t>(r));
+      if (w.candidates.size() == n) {
+        run_->consume(w, morsel, b, positions_column(first, n));
+      } else if (!w.candidates.empty()) {
+        run_->consume(w, morsel, b.take(w.candidates.data(), w.candidates.size()),
+                      positions_column(first, w.candidates.size(), w.candidates.data()));
+      }
+      first += n;
+      if (w.unique.size() == n)
+        emit(std::move(b));
+      else if (!w.unique.empty())
+        emit(b.take(w.unique.data(), w.unique.size()));
+    });
+  }
+
+  std::unique_ptr<DedupeRun> run_;
+  std::unique_ptr<Stream> input_;
+  const RepeatedKeys repeated_;
+  const size_t inputs_;
+  std::mutex mutex_;
+  std::condition_variable inputs_done_cv_;
+  size_t inputs_done_ = 0;
+  bool failed_ = false;
+};
+
+// Thrown to stop pass 1 when the budget refuses its hashes.
+struct HashesRefused {};
+
+std::optional<RepeatedKeys> DedupeNode::repeated_keys(ExecContext& ctx) const {
+  struct Worker {
+    explicit Worker(const std::vector<DataType>& types, MemoryBudget& budget) : encoder(types), reservation(budget) {}
+    KeyEncoder encoder;
+    std::vector<std::vector<uint64_t>> hashes = std::vector<std::vector<uint64_t>>(kPartitions);  // per partition
+    MemoryReservation reservation;
+  };
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (size_t w = 0; w < ctx.num_workers(); ++w) workers.push_back(std::make_unique<Worker>(key_types_, *ctx.budget));
+  auto keys = keys_of_input_->open(ctx);
+  try {
+    for_each_batch(*keys, ctx, [&](size_t, size_t worker, Batch&& b) {
+      Worker& w = *workers[worker];
+      encode_keys(w.encoder, b, source_key_indexes_);
+      size_t bytes = 0;
+      for (size_t r = 0; r < b.num_rows(); ++r) w.hashes[partition_of(w.encoder.hash(r))].push_back(w.encoder.hash(r));
+      for (const auto& h : w.hashes) bytes += h.capacity() * sizeof(uint64_t);
+      if (!w.reservation.try_resize(bytes)) throw HashesRefused{};
+    });
+  } catch (const HashesRefused&) {
+    return std::nullopt;
+  }
+  // Per partition: sort its hashes from every worker; a run of two or more is a repeated key.
+  std::vector<std::vector<uint64_t>> repeated(kPartitions);
+  ctx.pool->parallel_for(kPartitions, [&](size_t p, size_t) {
+    std::vector<uint64_t> all;
+    for (auto& w : workers) {
+      all.insert(all.end(), w->hashes[p].begin(), w->hashes[p].end());
+      w->hashes[p] = {};
+    }
+    std::sort(all.begin(), all.end());
+    for (size_t i = 1; i < all.size(); ++i)
+      if (all[i] == all[i - 1] && (repeated[p].empty() || repeated[p].back() != all[i])) repeated[p].push_back(all[i]);
+  });
+  std::vector<uint64_t> hashes;
+  for (const auto& r : repeated) hashes.insert(hashes.end(), r.begin(), r.end());
+  return RepeatedKeys(hashes);
+}
+
 std::unique_ptr<Stream> DedupeNode::open(ExecContext& ctx) const {
+  std::optional<RepeatedKeys> repeated;
+  if (keys_of_input_) repeated = repeated_keys(ctx);
   auto run = std::make_unique<DedupeRun>(DedupeRun{*this, {}});
   for (size_t w = 0; w < ctx.num_workers(); ++w)
     run->workers.push_back(std::make_unique<DedupeWorker>(key_types_, order_, *child_->schema(), *ctx.budget));
   auto input = child_->open(ctx);
-  for_each_batch(*input, ctx,
-                 [&](size_t morsel, size_t worker, Batch&& b) { run->consume(*run->workers[worker], morsel, b); });
+  if (repeated) return std::make_unique<TwoPassDedupeStream>(std::move(run), std::move(input), std::move(*repeated));
+  for_each_batch(*input, ctx, [&](size_t morsel, size_t worker, Batch&& b) {
+    DedupeWorker& w = *run->workers[worker];
+    if (morsel != w.current_morsel) {
+      w.current_morsel = morsel;
+      w.row_in_morsel = 0;
+    }
+    run->consume(w, morsel, b, positions_column(w.row_in_morsel, b.num_rows()));
+    w.row_in_morsel += b.num_rows();
+  });
   return finish_partitioned(std::move(run), ctx, schema());
 }
 
 }  // namespace
 
-Plan Plan::dedupe(const std::vector<std::string>& keys, const std::vector<SortSpec>& order) const {
-  return Plan(std::make_shared<DedupeNode>(node_, keys, order));
+Plan Plan::dedupe(const std::vector<std::string>& keys, const std::vector<SortSpec>& order,
+                  const std::optional<Plan>& keys_of_input) const {
+  return Plan(std::make_shared<DedupeNode>(node_, keys, order, keys_of_input ? keys_of_input->node() : nullptr));
 }
 
 }  // namespace bullion::exec

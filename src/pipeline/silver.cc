@@ -235,7 +235,11 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
     std::vector<exec::SortSpec> order;
     for (const char* c : {"_ingested_at", "_source_file", "_source_line"})
       if (input_schema->index_of(c)) order.push_back({c, false, {}});
-    p2 = p2.dedupe(spec.dedupe_on, order);
+    // The dedupe reads the keys of the new rows first: only the rows of keys that repeat are held.
+    delta::DeltaScanOptions keys_options;
+    keys_options.files = scan_options.files;
+    keys_options.columns = spec.dedupe_on;
+    p2 = p2.dedupe(spec.dedupe_on, order, exec::scan_delta(from, keys_options));
   }
   std::vector<exec::NamedExpr> columns;
   for (const SpecExpr& c : spec.columns) {

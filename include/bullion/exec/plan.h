@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -130,7 +131,13 @@ class Plan {
   Plan aggregate(const std::vector<std::string>& keys, const std::vector<NamedExpr>& aggregations,
                  const expr::BindOptions& options = {}) const;
   // Keeps, for each distinct `keys`, the first row by `order` (ties: input order).
-  Plan dedupe(const std::vector<std::string>& keys, const std::vector<SortSpec>& order) const;
+  // `keys_of_input`, when given, yields the `keys` columns of every input row
+  // (or of a superset of the rows) and can run before the input starts, such
+  // as a scan of the input's source: the dedupe reads it first to find the
+  // keys that occur more than once, then streams the rows of the other keys
+  // straight through and holds only the rest.
+  Plan dedupe(const std::vector<std::string>& keys, const std::vector<SortSpec>& order,
+              const std::optional<Plan>& keys_of_input = std::nullopt) const;
   // Equi-join on key columns (NULL keys never match). `right` is the build
   // side. Inner/left output: left columns then right columns (right key
   // columns included; names must not clash). Semi/anti output: left columns.
