@@ -6,7 +6,7 @@
 //   exec_tool [--threads N] [--memory-limit SIZE] [--force-spill] COMMAND ...
 //   exec_tool aggregate --parquet F... [--keys a,b] --agg "n=count(*)" [--agg ...] --out OUT.parquet
 //   exec_tool join --left F... --right G... --left-keys k --right-keys rk --type inner|left|semi|anti --out OUT
-//   exec_tool dedupe --parquet F... --keys k --order "ts DESC,id [NULLS FIRST|LAST]" --out OUT
+//   exec_tool dedupe --parquet F... --keys k --order "ts DESC,id [NULLS FIRST|LAST]" [--two-pass] --out OUT
 //   exec_tool write --table T --parquet F... [--partition p] [--mode append|overwrite]   (one commit)
 //   exec_tool merge --table T --source F... --keys k   (WHEN MATCHED UPDATE SET * WHEN NOT MATCHED INSERT *)
 //
@@ -15,6 +15,7 @@
 // process) and peak_memory (the budget's peak reservation).
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -163,6 +164,8 @@ int main(int argc, char** argv) {
   dedupe->add_option("--parquet", parquet)->required();
   dedupe->add_option("--keys", keys)->required()->delimiter(',');
   dedupe->add_option("--order", order)->required();
+  bool two_pass = false;
+  dedupe->add_flag("--two-pass", two_pass, "Read the keys first (from the same files)");
   dedupe->add_option("--out", out)->required();
 
   CLI::App* write = app.add_subcommand("write", "Write Parquet rows into a Delta table (one commit)");
@@ -199,7 +202,11 @@ int main(int argc, char** argv) {
     if (join->parsed())
       return write_result(
           exec::scan_parquet(left).join(exec::scan_parquet(right), left_keys, right_keys, join_type_named(type)), out);
-    if (dedupe->parsed()) return write_result(exec::scan_parquet(parquet).dedupe(keys, parse_order(order)), out);
+    if (dedupe->parsed()) {
+      std::optional<exec::Plan> keys_of_input;
+      if (two_pass) keys_of_input = exec::scan_parquet(parquet, keys);
+      return write_result(exec::scan_parquet(parquet).dedupe(keys, parse_order(order), keys_of_input), out);
+    }
     if (write->parsed()) return write_table(table_path, parquet, partition, mode);
     return merge_table(table_path, parquet, keys);
   } catch (const Error& e) {

@@ -262,6 +262,50 @@ TEST_P(PlanTest, DedupeKeepsTheFirstRowByOrderWithInputOrderTies) {
                        std::to_string(r->ord) + "|");
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(rendered(out), expected);
+  EXPECT_EQ(rendered(input.dedupe({"k", "g"}, {{"ord", false}}, input.select({"g", "k"})).collect(ctx_)), expected)
+      << "in two passes";
+}
+
+TEST_P(PlanTest, DedupeInTwoPassesStreamsTheRowsOfKeysThatOccurOnce) {
+  // The keys are read first from a superset of the input's rows (the unfiltered input).
+  const Plan input = input_.filter("ord % 5 <> 0");
+  std::map<std::pair<std::optional<std::string>, std::optional<int64_t>>, int> occurrences;
+  for (const Row& r : rows_) ++occurrences[std::make_pair(r.k, r.g)];
+  const auto out = input.dedupe({"k", "g"}, {{"ord", false}}, input_).collect(ctx_);
+  EXPECT_EQ(rendered(out), rendered(input.dedupe({"k", "g"}, {{"ord", false}}).collect(ctx_)));
+  const bool hashes_fit = !GetParam().force_spill && GetParam().budget >= (uint64_t{1} << 30);
+  if (!hashes_fit) return;  // the budget refused the first pass's hashes: one pass, nothing streamed
+  // Output comes in morsel order, and the first input morsel's output is its
+  // rows whose key occurs once, in input order, before any partition's.
+  std::vector<std::string> first_morsel;
+  for (size_t i = 0; i < 777; ++i) {
+    const Row& r = rows_[i];
+    if (r.ord % 5 == 0 || occurrences[std::make_pair(r.k, r.g)] != 1) continue;
+    first_morsel.push_back(key_text(r.k) + "|" + (r.g ? std::to_string(*r.g) : "NULL") + "|" +
+                           (r.v ? Value::float64(*r.v).to_string() : "NULL") + "|" + key_text(r.s) + "|" +
+                           std::to_string(r.ord) + "|");
+  }
+  ASSERT_FALSE(first_morsel.empty());
+  std::vector<std::string> head;
+  for (const Batch& b : out)
+    for (size_t r = 0; r < b.num_rows() && head.size() < first_morsel.size(); ++r) {
+      std::string line;
+      for (const Value& v : b.row(r)) line += v.to_string() + "|";
+      head.push_back(std::move(line));
+    }
+  EXPECT_EQ(head, first_morsel);
+}
+
+TEST_P(PlanTest, DedupeInTwoPassesReportsAFailingInputMorsel) {
+  // Partition morsels wait for the input morsels: a failing one must end the run with its error, not hang it.
+  const Plan failing = input_.map(
+      events_schema(),
+      [](Batch&& b) {
+        if (b.column(4)->data<int64_t>()[0] % 3 == 0) throw Error::invalid_input("bad batch");
+        return std::move(b);
+      },
+      "fails on some batches");
+  EXPECT_THROW(failing.dedupe({"k"}, {{"ord", false}}, input_).collect(ctx_), Error);
 }
 
 TEST_P(PlanTest, JoinsInnerLeftSemiAntiNeverMatchNullKeys) {
@@ -391,12 +435,15 @@ TEST_P(PlanTest, DedupeOfManyRowsPerKeyAndOfManyKeysKeepsTheFirstByOrder) {
     batch.sync_num_rows();
     batches.push_back(std::move(batch));
   }
-  const auto out = Plan::values(schema, batches).dedupe({"k"}, {{"ord", false}}).collect(ctx_);
+  const Plan input = Plan::values(schema, batches);
+  const auto out = input.dedupe({"k"}, {{"ord", false}}).collect(ctx_);
   std::vector<std::string> expected;
   for (const auto& [k, v] : best)
     expected.push_back(std::to_string(k) + "|" + std::to_string(v.first) + "|'" + v.second + "'|");
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(rendered(out), expected);
+  EXPECT_EQ(rendered(input.dedupe({"k"}, {{"ord", false}}, input.select({"k"})).collect(ctx_)), expected)
+      << "in two passes";
 }
 
 TEST_P(PlanTest, ExecutePerWorkerGivesEachWorkerItsOwnSequentialSink) {
@@ -429,6 +476,18 @@ INSTANTIATE_TEST_SUITE_P(Modes, PlanTest,
                                            // Aggregates stop pre-aggregating (little reduction) and partition.
                                            Mode{2, false, uint64_t{1} << 32, size_t{16} << 10}),
                          mode_name);
+
+TEST(Plan, TwoPassDedupeKeysMustHaveTheInputsTypes) {
+  const Plan p = Plan::values(events_schema(), {});
+  const Plan keys = p.project({{"k", "g"}});  // k as BIGINT
+  try {
+    p.dedupe({"k"}, {{"ord", false}}, keys);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::kInvalidInput);
+    EXPECT_NE(std::string(e.what()).find("'k' is STRING in the input but BIGINT"), std::string::npos) << e.what();
+  }
+}
 
 TEST(Plan, UnknownColumnsAreNamedWithASuggestion) {
   const Plan p = Plan::values(events_schema(), {});

@@ -332,11 +332,15 @@ DEDUPES = [
 ]
 
 
+@pytest.mark.parametrize("two_pass", [False, True], ids=["one-pass", "two-pass"])
 @pytest.mark.parametrize("keys,ours,theirs", DEDUPES, ids=[",".join(d[0]) for d in DEDUPES])
-def test_dedupe_equals_duckdb(exec_tool, inputs, tmp_path, keys, ours, theirs):
+def test_dedupe_equals_duckdb(exec_tool, inputs, tmp_path, keys, ours, theirs, two_pass):
+    """Two passes read the keys first and stream the rows of keys that occur once; when the budget refuses the first
+    pass's hashes (the spill mode's may), the dedupe falls back to one pass."""
     files = inputs["events"]
     rows, _ = run_in_every_mode(exec_tool, tmp_path, [
-        "dedupe", "--parquet", *files, "--keys", ",".join(keys), "--order", ours], "dedupe")
+        "dedupe", "--parquet", *files, "--keys", ",".join(keys), "--order", ours,
+        *(["--two-pass"] if two_pass else [])], "dedupe")
     sql = (f"SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER (PARTITION BY {', '.join(keys)} "
            f"ORDER BY {theirs}) AS rn FROM {files_sql(files)}) WHERE rn = 1")
     assert_same_rows(rows, duckdb_rows(sql), f"dedupe on {keys} by {ours}", rel=0)
