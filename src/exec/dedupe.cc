@@ -477,17 +477,32 @@ std::optional<RepeatedKeys> DedupeNode::repeated_keys(ExecContext& ctx) const {
   } catch (const HashesRefused&) {
     return std::nullopt;
   }
-  // Per partition: sort its hashes from every worker; a run of two or more is a repeated key.
+  // Per partition: the hashes from every worker into an open-addressing set
+  // (0 marks an empty slot; the hash 0 is counted aside); a hash found
+  // already there is a repeated key (listed once per repeat).
   std::vector<std::vector<uint64_t>> repeated(kPartitions);
   ctx.pool->parallel_for(kPartitions, [&](size_t p, size_t) {
-    std::vector<uint64_t> all;
+    size_t n = 0, zeros = 0;
+    for (const auto& w : workers) n += w->hashes[p].size();
+    size_t size = 64;
+    while (size < n * 2) size *= 2;
+    std::vector<uint64_t> seen(size, 0);
+    const size_t mask = size - 1;
     for (auto& w : workers) {
-      all.insert(all.end(), w->hashes[p].begin(), w->hashes[p].end());
+      for (uint64_t h : w->hashes[p]) {
+        if (h == 0) {
+          if (zeros++ == 1) repeated[p].push_back(0);
+          continue;
+        }
+        size_t s = h & mask;
+        while (seen[s] != 0 && seen[s] != h) s = (s + 1) & mask;
+        if (seen[s] == h)
+          repeated[p].push_back(h);
+        else
+          seen[s] = h;
+      }
       w->hashes[p] = {};
     }
-    std::sort(all.begin(), all.end());
-    for (size_t i = 1; i < all.size(); ++i)
-      if (all[i] == all[i - 1] && (repeated[p].empty() || repeated[p].back() != all[i])) repeated[p].push_back(all[i]);
   });
   std::vector<uint64_t> hashes;
   for (const auto& r : repeated) hashes.insert(hashes.end(), r.begin(), r.end());

@@ -192,8 +192,21 @@ struct LeafWriter::Dict {
     return static_cast<uint32_t>(idx);
   }
 
-  uint32_t insert_bytes(std::string_view v) {
-    const uint64_t h = hash_bytes(v);
+  // Prefetch stages for a value `distance` inserts ahead: its slot, then the
+  // entry the slot points to, then that entry's bytes. A large dictionary
+  // (high-cardinality ids) misses the cache at each of the three.
+  void prefetch_slot(uint64_t h) const { __builtin_prefetch(&slots[h & mask]); }
+  void prefetch_entry(uint64_t h) const {
+    const Slot slot = slots[h & mask];
+    if (slot.index >= 0) __builtin_prefetch(&strs[static_cast<size_t>(slot.index)]);
+  }
+  void prefetch_bytes(uint64_t h) const {
+    const Slot slot = slots[h & mask];
+    if (slot.index >= 0) __builtin_prefetch(strs[static_cast<size_t>(slot.index)].data());
+  }
+
+  // Inserts `v`, whose hash_bytes is `h`.
+  uint32_t insert_bytes(std::string_view v, uint64_t h) {
     const uint32_t tag = static_cast<uint32_t>(h >> 32);
     size_t s = h & mask;
     while (true) {
@@ -623,15 +636,26 @@ void LeafWriter::append_bytes(const std::string_view* v, size_t count) {
     const size_t base = page_indices_.size();
     page_indices_.resize(base + count);
     uint32_t* out = page_indices_.data() + base;
+    // Hashes first, so that the lookups can prefetch ahead. A run of one
+    // value (a source tag, a file name) is hashed and looked up once: its
+    // repeats are marked with a zero hash.
+    hashes_.resize(count);
     for (size_t i = 0; i < count; ++i) {
+      const bool repeat = i > 0 && v[i].size() == v[i - 1].size() &&
+                          (v[i].data() == v[i - 1].data() || bytes_equal(v[i].data(), v[i - 1].data(), v[i].size()));
+      hashes_[i] = repeat ? 0 : hash_bytes(v[i]) | 1;
+    }
+    constexpr size_t kSlotAhead = 12, kEntryAhead = 8, kBytesAhead = 4;
+    for (size_t i = 0; i < count; ++i) {
+      if (i + kSlotAhead < count) dict_->prefetch_slot(hashes_[i + kSlotAhead]);
+      if (i + kEntryAhead < count) dict_->prefetch_entry(hashes_[i + kEntryAhead]);
+      if (i + kBytesAhead < count) dict_->prefetch_bytes(hashes_[i + kBytesAhead]);
       bytes += v[i].size();
-      // A run of one value (a source tag, a file name) is looked up once.
-      if (i > 0 && v[i].size() == v[i - 1].size() &&
-          (v[i].data() == v[i - 1].data() || bytes_equal(v[i].data(), v[i - 1].data(), v[i].size()))) {
+      if (hashes_[i] == 0) {
         out[i] = out[i - 1];
         continue;
       }
-      out[i] = dict_->insert_bytes(v[i]);
+      out[i] = dict_->insert_bytes(v[i], hashes_[i]);
       // Every value of the chunk is in its dictionary: new entries carry the extremes.
       if (dict_->inserted && string_stats) update_string_stats(v[i]);
     }

@@ -85,6 +85,7 @@ class LeafWriter {
   size_t page_nulls_ = 0;
   size_t page_entries_ = 0;
   std::vector<uint32_t> page_indices_;  // dictionary mode
+  std::vector<uint64_t> hashes_;        // dictionary mode, scratch: the values' hashes
   std::string page_plain_;              // PLAIN / forced modes (PLAIN bytes)
   std::vector<uint8_t> page_bools_;     // PLAIN booleans before bit packing
   size_t page_plain_bytes_ = 0;         // PLAIN size of the page's values (any mode)
