@@ -14,6 +14,7 @@
 #include "bullion/expr/analysis.h"
 #include "expr/binder_internal.h"
 #include "expr/coercion.h"
+#include "expr/exact_sum.h"
 #include "expr/kernel.h"
 #include "expr/text_conversions.h"
 
@@ -91,15 +92,12 @@ class CountState final : public AggregateState {
 
 // --- sums and averages ----------------------------------------------------------------
 
-// Sum of integers in BIGINT (wrapping) or of doubles in DOUBLE; `average`
-// divides by the count (DOUBLE).
-template <class Acc>
-class SumState final : public AggregateState {
+// Sum of integers in BIGINT, wrapping on overflow (Spark, ANSI off).
+class IntegerSumState final : public AggregateState {
  public:
-  explicit SumState(bool average) : average_(average) {}
   void resize(size_t g) override {
     if (g > sums_.size()) {
-      sums_.resize(g, Acc{});
+      sums_.resize(g, 0);
       counts_.resize(g, 0);
     }
   }
@@ -107,12 +105,74 @@ class SumState final : public AggregateState {
   void update(const Column* input, size_t n, const uint32_t* groups) override {
     visit_physical(input->type().id(), [&](auto tag) {
       using T = typename decltype(tag)::type;
-      if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, uint8_t>) {
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, uint8_t>) {
         const T* x = input->data<T>();
         const uint8_t* valid = input->validity();
         for_each_row(n, groups, [&](size_t i, uint32_t g) {
           if (valid && !valid[i]) return;
-          add(g, static_cast<Acc>(x[i]));
+          add(g, static_cast<int64_t>(x[i]));
+        });
+      } else {
+        throw Error::internal("integer sum over " + input->type().to_string());
+      }
+    });
+  }
+  void merge(const AggregateState& other, const uint32_t* map) override {
+    const auto& o = static_cast<const IntegerSumState&>(other);
+    for (size_t g = 0; g < o.sums_.size(); ++g) {
+      const uint32_t t = mapped(map, g);
+      if (o.counts_[g] == 0 || t == kSkipGroup) continue;
+      sums_[t] = wrap_add(sums_[t], o.sums_[g]);
+      counts_[t] += o.counts_[g];
+    }
+  }
+  ColumnPtr finalize() const override {
+    ColumnPtr out = Column::make(DataType::int64());
+    out->resize(sums_.size());
+    for (size_t g = 0; g < sums_.size(); ++g) {
+      out->mutable_data<int64_t>()[g] = counts_[g] == 0 ? 0 : sums_[g];
+      if (counts_[g] == 0) out->set_null(g);
+    }
+    return out;
+  }
+  size_t memory_bytes() const override { return sums_.capacity() * 8 + counts_.capacity() * 8; }
+
+ private:
+  static int64_t wrap_add(int64_t a, int64_t b) {
+    return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  }
+  void add(uint32_t g, int64_t v) {
+    sums_[g] = wrap_add(sums_[g], v);
+    ++counts_[g];
+  }
+  std::vector<int64_t> sums_;
+  std::vector<int64_t> counts_;
+};
+
+// Sum (DOUBLE) of doubles, or average (DOUBLE) of doubles and integers: the
+// exact sum rounded once (exact_sum.h), so the result does not depend on the
+// order in which rows and partial states are added. Spark adds in row order,
+// so its sum can differ in the last bits (as it does between its own
+// partitionings).
+class DoubleSumState final : public AggregateState {
+ public:
+  explicit DoubleSumState(bool average) : average_(average) {}
+  void resize(size_t g) override {
+    if (g > groups_.size()) groups_.resize(g);
+  }
+  size_t num_groups() const override { return groups_.size(); }
+  void update(const Column* input, size_t n, const uint32_t* groups) override {
+    visit_physical(input->type().id(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, uint8_t>) {
+        const T* x = input->data<T>();
+        const uint8_t* valid = input->validity();
+        Group* state = groups_.data();
+        for_each_row(n, groups, [&](size_t i, uint32_t g) {
+          if (groups && i + kPrefetchAhead < n) __builtin_prefetch(state + groups[i + kPrefetchAhead]);
+          if (valid && !valid[i]) return;
+          if (state[g].sum.add(static_cast<double>(x[i]))) heap_bytes_ += ExactSum::kWideBytes;
+          ++state[g].count;
         });
       } else {
         throw Error::internal("sum over " + input->type().to_string());
@@ -120,53 +180,39 @@ class SumState final : public AggregateState {
     });
   }
   void merge(const AggregateState& other, const uint32_t* map) override {
-    const auto& o = static_cast<const SumState&>(other);
-    for (size_t g = 0; g < o.sums_.size(); ++g) {
-      if (o.counts_[g] == 0) continue;
+    const auto& o = static_cast<const DoubleSumState&>(other);
+    for (size_t g = 0; g < o.groups_.size(); ++g) {
       const uint32_t t = mapped(map, g);
-      if (t == kSkipGroup) continue;
-      sums_[t] = wrap_add(sums_[t], o.sums_[g]);
-      counts_[t] += o.counts_[g];
+      if (o.groups_[g].count == 0 || t == kSkipGroup) continue;
+      if (groups_[t].sum.add(o.groups_[g].sum)) heap_bytes_ += ExactSum::kWideBytes;
+      groups_[t].count += o.groups_[g].count;
     }
   }
   ColumnPtr finalize() const override {
-    const size_t n = sums_.size();
-    ColumnPtr out = Column::make(average_ || std::is_floating_point_v<Acc> ? DataType::float64() : DataType::int64());
-    out->resize(n);
-    for (size_t g = 0; g < n; ++g) {
-      if (counts_[g] == 0) {
+    ColumnPtr out = Column::make(DataType::float64());
+    out->resize(groups_.size());
+    double* o = out->mutable_data<double>();
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      const Group& s = groups_[g];
+      if (s.count == 0) {
+        o[g] = 0;
         out->set_null(g);
-        if (out->type().id() == TypeId::kDouble)
-          out->mutable_data<double>()[g] = 0;
-        else
-          out->mutable_data<int64_t>()[g] = 0;
         continue;
       }
-      if (average_)
-        out->mutable_data<double>()[g] = static_cast<double>(sums_[g]) / static_cast<double>(counts_[g]);
-      else if constexpr (std::is_floating_point_v<Acc>)
-        out->mutable_data<double>()[g] = sums_[g];
-      else
-        out->mutable_data<int64_t>()[g] = sums_[g];
+      o[g] = average_ ? s.sum.rounded() / static_cast<double>(s.count) : s.sum.rounded();
     }
     return out;
   }
-  size_t memory_bytes() const override { return sums_.capacity() * sizeof(Acc) + counts_.capacity() * 8; }
+  size_t memory_bytes() const override { return groups_.capacity() * sizeof(Group) + heap_bytes_; }
 
  private:
-  static Acc wrap_add(Acc a, Acc b) {
-    if constexpr (std::is_integral_v<Acc>)
-      return static_cast<Acc>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-    else
-      return a + b;
-  }
-  void add(uint32_t g, Acc v) {
-    sums_[g] = wrap_add(sums_[g], v);
-    ++counts_[g];
-  }
+  struct Group {  // one cache line's share per group: the sum and its count together
+    ExactSum sum;
+    int64_t count = 0;
+  };
   bool average_;
-  std::vector<Acc> sums_;
-  std::vector<int64_t> counts_;
+  std::vector<Group> groups_;
+  size_t heap_bytes_ = 0;  // of the sums that outgrew 128 bits
 };
 
 // Decimal sum (DECIMAL(p+10, s), NULL once it overflows) or average
@@ -1040,8 +1086,8 @@ std::unique_ptr<AggregateState> make_plain_state(const AggregateCall& call) {
   if (name == "sum" || name == "avg") {
     const bool average = name == "avg";
     if (in.id() == TypeId::kDecimal) return std::make_unique<DecimalSumState>(in, call.result_type, average);
-    if (in.is_integer() && !average) return std::make_unique<SumState<int64_t>>(false);
-    return std::make_unique<SumState<double>>(average);
+    if (in.is_integer() && !average) return std::make_unique<IntegerSumState>();
+    return std::make_unique<DoubleSumState>(average);
   }
   if (name == "min") return std::make_unique<MinMaxState<false>>(in);
   if (name == "max") return std::make_unique<MinMaxState<true>>(in);

@@ -240,6 +240,32 @@ TEST_P(PlanTest, CallsOnOneColumnWithAndWithoutAnImplicitCast) {
   }
 }
 
+TEST_P(PlanTest, SumsOfDoublesAreTheSameBitsInEveryMode) {
+  // Values whose floating-point sums depend on the order of additions: the
+  // results must equal a single-threaded, in-memory run bit for bit.
+  auto schema =
+      std::make_shared<Schema>(std::vector<Field>{Field("k", DataType::int64()), Field("x", DataType::float64())});
+  std::mt19937_64 rng(5);
+  std::vector<Batch> batches;
+  for (int b = 0; b < 40; ++b) {
+    Batch batch = Batch::empty(schema);
+    for (int r = 0; r < 1000; ++r) {
+      batch.column(0)->append<int64_t>(static_cast<int64_t>(rng() % 50));
+      batch.column(1)->append<double>(1e6 + static_cast<double>(rng() % 100000) * 0.001 - (r % 7 == 0 ? 3e6 : 0));
+    }
+    batch.sync_num_rows();
+    batches.push_back(std::move(batch));
+  }
+  const Plan plan =
+      Plan::values(schema, batches).aggregate({"k"}, {{"s", "sum(x)"}, {"a", "avg(x)"}, {"ai", "avg(k)"}});
+  ThreadPool one(1);
+  MemoryBudget unbounded(uint64_t{1} << 32);
+  ExecContext reference_ctx;
+  reference_ctx.pool = &one;
+  reference_ctx.budget = &unbounded;
+  EXPECT_EQ(rendered(plan.collect(ctx_)), rendered(plan.collect(reference_ctx)));
+}
+
 TEST_P(PlanTest, GlobalAggregateOverNoRowsGivesOneRow) {
   const auto out = input_.filter("g > 1000").aggregate({}, {{"n", "count(*)"}, {"s", "sum(v)"}}).collect(ctx_);
   EXPECT_EQ(rendered(out), std::vector<std::string>{"0|NULL|"});

@@ -8,12 +8,16 @@
 //   count(DISTINCT x)   BIGINT  distinct non-NULL values (-0.0 = 0.0, NaN = NaN)
 //   count_if(p)         BIGINT  rows where p is TRUE
 //   sum(x)              BIGINT for integers (wraps on overflow, Spark ANSI off),
-//                       DOUBLE for FLOAT/DOUBLE, DECIMAL(p+10, s) for DECIMAL(p, s)
-//                       (NULL on overflow); NULL when no non-NULL input
-//   avg(x), mean(x)     DOUBLE (DECIMAL(p+4, s+4) for decimals); NULL when empty
+//                       DOUBLE for FLOAT/DOUBLE (the exact sum, rounded once: the
+//                       same bits whatever the order of rows and merges),
+//                       DECIMAL(p+10, s) for DECIMAL(p, s) (NULL on overflow);
+//                       NULL when no non-NULL input
+//   avg(x), mean(x)     DOUBLE from the exact sum (DECIMAL(p+4, s+4) for
+//                       decimals); NULL when empty
 //   min(x), max(x)      the input type; NaN is the largest double; NULLs ignored
 //   stddev(x), stddev_samp(x)  DOUBLE sample standard deviation (Welford, as
-//                       Spark); NULL for fewer than two values
+//                       Spark; merging partial states may change the last
+//                       bits); NULL for fewer than two values
 //   first(x[, ignore_nulls]), last(x[, ignore_nulls])  the first/last row's
 //                       value in input order (NULL included unless ignore_nulls)
 // Every aggregate except count accepts DISTINCT (evaluated on distinct
