@@ -6,7 +6,7 @@ memory of each engine, ratios to bullion, and a check that every engine
 computed the same Gold and labels (issue 9).
 
     .venv/bin/python bench/pipeline_bench.py --events 10M [--threads 2] [--as-of 2025-05-25]
-        [--engines bullion,bullion-dry,duckdb,polars,spark] [--backfill] [--out DIR] [--keep-data]
+        [--engines bullion,duckdb,polars,spark] [--backfill] [--out DIR] [--keep-data]
 
 Every engine runs in its own process (peaks are separate) under /usr/bin/time
 (peak RSS of the largest process, user + sys CPU of the process and the
@@ -17,17 +17,11 @@ What each engine does (the layers of examples/churn/pipeline.yaml):
 - bullion: `bullion --threads T run pipeline.yaml --as-of D --json` on a fresh
   lakehouse: Delta tables for Bronze (+ quarantine), Silver (+ quarantine),
   Gold (one feature_date partition per date, sorted by customer_id), labels.
-- bullion-dry: the same layers without their Delta commits, on the lakehouse
-  the bullion run left. `--dry-run` cannot do this in one command on a fresh
-  lakehouse: it skips Bronze before parsing anything (only lists and hashes the
-  files), and Silver then fails because Bronze does not exist. So Bronze is
-  taken as committed (its layer seconds from the bullion run) and Silver
-  (`--only silver --full-refresh --dry-run`), Gold and labels (`--only X
-  --dry-run`) run as separate processes; their times are added up. What
-  --dry-run skips there (src/pipeline/): the Delta commits, the quarantine
-  commit, the run record, and DataFileWriter::finish() — so the last row group
-  of each open data file is never encoded and flushed, and no footer, fsync or
-  stats are written. It is therefore an upper bound on the commits' cost.
+- bullion without commits: not a separate run but the bullion run less the
+  time its layers spent writing the Delta log (each layer's `commit_seconds`
+  in the run record: table::commit_write of the table and of its quarantine,
+  which also covers conflict checks and checkpoints). The data files, their
+  footers, fsyncs and stats stay in: only the commits are taken out.
 - duckdb: SQL; read_json with explicit VARCHAR columns (malformed lines come
   back as all-NULL rows and are set aside), Parquet per layer (ZSTD). The
   duckdb delta extension cannot be installed offline, so DuckDB, like Polars,
@@ -68,7 +62,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 BULLION = ROOT / "build" / "src" / "cli" / "bullion"
 RAW_FIELDS = ["event_id", "customer_id", "event_type", "event_timestamp", "country", "product_id", "session_id"]
 INGESTED_AT = "2026-01-01 00:00:00"  # the peers' constant _ingested_at (bullion uses its run's start)
-ENGINES = ["bullion", "bullion-dry", "duckdb", "polars", "spark"]
+ENGINES = ["bullion", "duckdb", "polars", "spark"]
 
 
 def parse_count(text: str) -> int:
@@ -542,8 +536,6 @@ def main():
     unknown = set(engines) - set(ENGINES)
     if unknown:
         raise SystemExit(f"unknown engine(s): {', '.join(sorted(unknown))}")
-    if "bullion-dry" in engines and "bullion" not in engines:
-        raise SystemExit("bullion-dry runs on the lakehouse the bullion run leaves: add bullion")
     if not BULLION.exists():
         raise SystemExit(f"{BULLION} is missing: run scripts/build.sh")
     n_events = parse_count(args.events)
@@ -598,30 +590,14 @@ def main():
             m["run_record"] = record
             m["check"] = summarise("bullion", lake, dates)
             results["bullion"] = m
-        elif engine == "bullion-dry":
-            lake = out / "bullion" / "lake"
-            spec = out / "bullion" / "pipeline.yaml"
-            parts, layers = [], {}
-            for layer, extra in (("silver", ["--full-refresh"]), ("gold", []), ("labels", [])):
-                m = measure(f"bullion-dry-{layer}", [BULLION, *mem, "--lakehouse", lake, "--threads", args.threads, "-q", "run",
-                                                     spec, "--only", layer, *extra, "--dry-run", *as_of_args(dates),
-                                                     "--json"], env, args.timeout, logs)
-                record = last_json(m.pop("stdout"))
-                if record["layers"][0]["status"] != "DRY RUN":
-                    raise SystemExit(f"bullion --dry-run --only {layer}: status {record['layers'][0]['status']}")
-                layers[layer] = record["layers"][0]["seconds"]
-                parts.append(m)
-            bronze_s = results["bullion"]["layers"]["bronze"]
-            bronze_cpu = results["bullion"]["cpu_s"] * bronze_s / results["bullion"]["wall_s"]  # pro rata estimate
-            results["bullion-dry"] = {
-                "wall_s": bronze_s + sum(x["wall_s"] for x in parts),
-                "cpu_s": bronze_cpu + sum(x["cpu_s"] for x in parts),
-                "peak_rss_mb": max(x["peak_rss_mb"] for x in parts),
-                "peak_tree_rss_mb": max(x["peak_tree_rss_mb"] for x in parts),
-                "load_before": parts[0]["load_before"], "load_after": parts[-1]["load_after"],
-                "layers": {"bronze": bronze_s, **layers}, "processes": parts,
-                "note": "bronze as committed (its seconds from the bullion run; CPU pro rata); silver, gold, labels "
-                        "with --dry-run, each its own process; peak RSS of those processes"}
+            commits = {l["layer"]: l["commit_seconds"] for l in record["layers"]}
+            total = sum(commits.values())
+            results["bullion-no-commits"] = {
+                "wall_s": m["wall_s"] - total, "cpu_s": m["cpu_s"] - total,
+                "peak_rss_mb": m["peak_rss_mb"], "peak_tree_rss_mb": m["peak_tree_rss_mb"],
+                "load_before": m["load_before"], "load_after": m["load_after"],
+                "layers": {k: v - commits.get(k, 0) for k, v in m["layers"].items()}, "commit_seconds": commits,
+                "note": "the bullion run less its layers' commit_seconds (writing the Delta log); CPU likewise"}
         else:
             work = fresh(engine)
             cmd = [sys.executable, __file__, "--worker", engine, "--raw", raw, "--work", work,
@@ -632,6 +608,8 @@ def main():
             m["check"] = summarise(engine, work, dates)
             results[engine] = m
         r = results[engine]
+        if engine == "bullion":
+            print(f"   commits: {sum(results['bullion-no-commits']['commit_seconds'].values()):.2f} s", flush=True)
         print(f"   {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} s CPU, peak {r['peak_tree_rss_mb']:,.0f} MB; layers "
               + ", ".join(f"{k} {v:.1f}" for k, v in r.get("layers", {}).items()), flush=True)
 

@@ -178,10 +178,9 @@ LayerResult run_bronze(const RunContext& ctx, const BronzeSpec& spec) {
                   {"new", static_cast<int64_t>(fresh.size())},
                   {"skipped", skipped},
                   {"changed", changed}};
-  if (fresh.empty() || ctx.dry_run) {
-    result.status = fresh.empty() ? "SKIPPED" : "DRY RUN";
-    result.message =
-        fresh.empty() ? "no new source files" : std::to_string(fresh.size()) + " new source file(s) would be ingested";
+  if (fresh.empty()) {
+    result.status = "SKIPPED";
+    result.message = "no new source files";
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;
   }
@@ -254,12 +253,12 @@ LayerResult run_bronze(const RunContext& ctx, const BronzeSpec& spec) {
     q.column(3)->append_string(error);
     q.column(4)->append<int64_t>(ctx.started_at_micros);
     q.sync_num_rows();
-    quarantine_writer.write(q);
+    if (!ctx.dry_run) quarantine_writer.write(q);
     ++quarantined;
   };
   const auto scans = scanner.scan(fresh, [&](json::ScanOutput& out, size_t worker) {
     const Batch& b = out.batch;
-    if (b.num_rows() > 0) {
+    if (b.num_rows() > 0 && !ctx.dry_run) {
       std::vector<ColumnPtr> columns;
       for (size_t c = 0; c < order.size(); ++c)
         columns.push_back(order[c] == SIZE_MAX
@@ -295,6 +294,12 @@ LayerResult run_bronze(const RunContext& ctx, const BronzeSpec& spec) {
     }
   }
   result.quarantined = quarantined;
+  if (ctx.dry_run) {
+    result.status = "DRY RUN";
+    result.message = std::to_string(fresh.size()) + " new source file(s) would be ingested";
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+  }
 
   std::vector<std::pair<std::string, LedgerEntry>> ledger;
   for (size_t i = 0; i < fresh.size(); ++i) ledger.emplace_back(fresh[i].relative_path, fresh_entries[i]);
@@ -305,7 +310,7 @@ LayerResult run_bronze(const RunContext& ctx, const BronzeSpec& spec) {
     table::CommitInfo info;
     info.bullion_json = bullion_metadata(ctx, "bronze", static_cast<int64_t>(fresh.size()));
     result.quarantine_version_written =
-        table::commit_write({qpath, quarantine_schema(), {}, {}}, std::move(qadds), table::WriteMode::append(), info)
+        commit_layer(result, {qpath, quarantine_schema(), {}, {}}, std::move(qadds), table::WriteMode::append(), info)
             .version;
   }
   std::vector<delta::AddFile> adds;
@@ -339,7 +344,7 @@ LayerResult run_bronze(const RunContext& ctx, const BronzeSpec& spec) {
   info.merge_schema = true;
   info.parameters = {{"sourcePath", root}, {"newFiles", std::to_string(fresh.size())}};
   result.version_written =
-      table::commit_write({path, table_schema, {}, {}}, std::move(adds), table::WriteMode::append(), info).version;
+      commit_layer(result, {path, table_schema, {}, {}}, std::move(adds), table::WriteMode::append(), info).version;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

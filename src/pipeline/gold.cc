@@ -151,15 +151,16 @@ LayerResult run_gold(const RunContext& ctx, const GoldSpec& spec, const std::vec
     table::DataFileWriter writer(path, schema, {spec.partition_by});
     int64_t rows = 0;
     for (const Batch& b : features.collect(exec)) {
-      writer.write(b);
+      if (!ctx.dry_run) writer.write(b);  // a dry run computes everything and writes nothing
       rows += static_cast<int64_t>(b.num_rows());
     }
     result.rows_out += rows;
     if (ctx.dry_run) continue;
     table::CommitInfo info;
     info.bullion_json = lineage_json(ctx, "gold", result.versions_read, format_date(as_of));
-    const table::WriteResult w = table::commit_write(
-        {path, schema, {spec.partition_by}, {}}, writer.finish(),
+    std::vector<delta::AddFile> adds = writer.finish();
+    const table::WriteResult w = commit_layer(
+        result, {path, schema, {spec.partition_by}, {}}, std::move(adds),
         table::WriteMode::replace_where({{spec.partition_by, CompareOp::kEq, {Value::date(as_of)}}}), info);
     result.version_written = w.version;
     result.files["partitions"] += 1;
@@ -221,7 +222,7 @@ LayerResult run_labels(const RunContext& ctx, const LabelsSpec& spec, exec::Exec
   table::DataFileWriter writer(path, schema, {date_column});
   int64_t positives_count = 0;
   for (const Batch& b : labelled.collect(exec)) {
-    writer.write(b);
+    if (!ctx.dry_run) writer.write(b);  // a dry run computes everything and writes nothing
     result.rows_out += static_cast<int64_t>(b.num_rows());
     for (size_t r = 0; r < b.num_rows(); ++r) positives_count += b.column(2)->data<int32_t>()[r];
   }
@@ -233,8 +234,9 @@ LayerResult run_labels(const RunContext& ctx, const LabelsSpec& spec, exec::Exec
   } else {
     table::CommitInfo info;
     info.bullion_json = lineage_json(ctx, "labels", result.versions_read);
+    std::vector<delta::AddFile> adds = writer.finish();
     result.version_written =
-        table::commit_write({path, schema, {date_column}, {}}, writer.finish(), table::WriteMode::overwrite(), info)
+        commit_layer(result, {path, schema, {date_column}, {}}, std::move(adds), table::WriteMode::overwrite(), info)
             .version;
   }
   result.seconds = seconds_since(started);

@@ -30,7 +30,8 @@ Json layer_json(const LayerResult& r) {
          {"rescued", r.rescued},
          {"warned", r.warned},
          {"versions_read", r.versions_read},
-         {"seconds", r.seconds}};
+         {"seconds", r.seconds},
+         {"commit_seconds", r.commit_seconds}};
   if (r.version_written) j["version_written"] = *r.version_written;
   if (r.quarantine_version_written) j["quarantine_version_written"] = *r.quarantine_version_written;
   if (!r.files.empty()) j["files"] = r.files;

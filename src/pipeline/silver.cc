@@ -177,7 +177,7 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
     for (const std::string& rule : rules) rule_column->append_string(rule);
     columns.push_back(rule_column);
     columns.push_back(Column::constant(Value::timestamp(ctx.started_at_micros), quarantine_rows.size()));
-    quarantine_writer.write(Batch(quarantine_schema, std::move(columns), quarantine_rows.size()));
+    if (!ctx.dry_run) quarantine_writer.write(Batch(quarantine_schema, std::move(columns), quarantine_rows.size()));
     result.quarantined += static_cast<int64_t>(quarantine_rows.size());
   };
 
@@ -308,7 +308,7 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
   std::atomic<int64_t> rows_out{0};
   p3.execute_per_worker(exec, [&](size_t worker, Batch&& b) {
     rows_out += static_cast<int64_t>(b.num_rows());
-    writers[worker]->write(b);
+    if (!ctx.dry_run) writers[worker]->write(b);  // a dry run computes everything and writes nothing
   });
   result.rows_out = rows_out;
   if (!failed.empty()) {
@@ -351,8 +351,8 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
     info.txn = delta::Txn{app_id, from.version(), std::nullopt};
     info.merge_schema = true;
     result.quarantine_version_written =
-        table::commit_write({qpath, quarantine_schema, {}, {}}, std::move(qadds),
-                            ctx.full_refresh ? table::WriteMode::overwrite() : table::WriteMode::append(), info)
+        commit_layer(result, {qpath, quarantine_schema, {}, {}}, std::move(qadds),
+                     ctx.full_refresh ? table::WriteMode::overwrite() : table::WriteMode::append(), info)
             .version;
   }
   std::vector<delta::AddFile> adds;
@@ -372,8 +372,8 @@ LayerResult run_silver(const RunContext& ctx, const SilverSpec& spec, exec::Exec
   info.bullion_json = lineage;
   info.txn = delta::Txn{app_id, from.version(), std::nullopt};
   result.version_written =
-      table::commit_write({path, output_schema, {}, {}}, std::move(adds),
-                          ctx.full_refresh ? table::WriteMode::overwrite() : table::WriteMode::append(), info)
+      commit_layer(result, {path, output_schema, {}, {}}, std::move(adds),
+                   ctx.full_refresh ? table::WriteMode::overwrite() : table::WriteMode::append(), info)
           .version;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "bullion/core/time.h"
 #include "bullion/delta/log.h"
@@ -196,6 +198,23 @@ TEST(Gold, ABackfillEqualsSeparateRunsAndARerunChangesNoRow) {
   // Rerunning the whole backfill commits again and changes no row.
   run_gold(backfill, spec.gold[0], dates, exec);
   EXPECT_EQ(all_rows(dir.file("backfill/churn/gold/features")), rows);
+  // Dry runs of gold and labels count the rows a run would write, and write nothing.
+  auto files = [&] {
+    std::set<std::string> out;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir.file("backfill")))
+      if (e.is_regular_file()) out.insert(e.path().string());
+    return out;
+  };
+  const std::set<std::string> before = files();
+  RunContext dry = backfill;
+  dry.dry_run = true;
+  const LayerResult gold = run_gold(dry, spec.gold[0], dates, exec);
+  EXPECT_EQ(gold.status, "DRY RUN");
+  EXPECT_EQ(gold.rows_out, static_cast<int64_t>(rows.size()));
+  const LayerResult labels = run_labels(dry, spec.labels[0], exec);
+  EXPECT_EQ(labels.status, "DRY RUN");
+  EXPECT_EQ(labels.rows_out, run_labels(separate, spec.labels[0], exec).rows_out);
+  EXPECT_EQ(files(), before);
 }
 
 }  // namespace bullion::pipeline

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "bullion/core/error.h"
 #include "bullion/delta/log.h"
@@ -59,8 +61,24 @@ struct Fixture {
     c.started_at_micros = at;
     return c;
   }
-  LayerResult bronze(int64_t at) { return run_bronze(ctx(at), spec.bronze[0]); }
-  LayerResult silver(int64_t at) { return run_silver(ctx(at), spec.silver[0], exec); }
+  LayerResult bronze(int64_t at, bool dry_run = false) {
+    RunContext c = ctx(at);
+    c.dry_run = dry_run;
+    return run_bronze(c, spec.bronze[0]);
+  }
+  LayerResult silver(int64_t at, bool dry_run = false) {
+    RunContext c = ctx(at);
+    c.dry_run = dry_run;
+    return run_silver(c, spec.silver[0], exec);
+  }
+  // Every file under the lakehouse.
+  std::set<std::string> lake_files() const {
+    std::set<std::string> files;
+    if (!std::filesystem::exists(dir.file("lake"))) return files;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir.file("lake")))
+      if (e.is_regular_file()) files.insert(e.path().string());
+    return files;
+  }
   void write(const std::string& name, const std::string& text) const { std::ofstream(dir.file("raw/" + name)) << text; }
   Batch rows(std::vector<std::string> columns) const {
     return delta::DeltaScan(delta::DeltaTable::open(dir.file("lake/churn/silver/customers")).latest(),
@@ -100,6 +118,36 @@ TEST(Silver, GeneratedDataEveryRowAccountedForAndIdempotent) {
   const LayerResult again = f.silver(2000);
   EXPECT_EQ(again.status, "SKIPPED");
   EXPECT_EQ(delta::DeltaTable::open(f.dir.file("lake/churn/silver/customers")).latest_version(), *s.version_written);
+}
+
+TEST(Silver, DryRunsReportWhatARunWouldDoAndWriteNothing) {
+  Fixture f;
+  GenerateOptions g;
+  g.out_dir = f.dir.file("raw");
+  g.num_events = 20000;
+  g.num_files = 2;
+  generate(g);
+  const LayerResult dry_bronze = f.bronze(1000, /*dry_run=*/true);
+  EXPECT_EQ(dry_bronze.status, "DRY RUN");
+  EXPECT_TRUE(f.lake_files().empty()) << "a dry run of bronze wrote " << *f.lake_files().begin();
+  const LayerResult b = f.bronze(1000);
+  EXPECT_EQ(dry_bronze.rows_in, b.rows_in);
+  EXPECT_EQ(dry_bronze.rows_out, b.rows_out);
+  EXPECT_EQ(dry_bronze.quarantined, b.quarantined);
+  EXPECT_EQ(dry_bronze.commit_seconds, 0);
+  EXPECT_GT(b.commit_seconds, 0);
+  const std::set<std::string> after_bronze = f.lake_files();
+  const LayerResult dry_silver = f.silver(2000, /*dry_run=*/true);
+  EXPECT_EQ(dry_silver.status, "DRY RUN");
+  EXPECT_EQ(f.lake_files(), after_bronze) << "a dry run of silver wrote files";
+  const LayerResult s = f.silver(2000);
+  for (auto [dry, real] : {std::pair{dry_silver.rows_in, s.rows_in},
+                           {dry_silver.rows_out, s.rows_out},
+                           {dry_silver.quarantined, s.quarantined},
+                           {dry_silver.deduplicated, s.deduplicated}})
+    EXPECT_EQ(dry, real);
+  EXPECT_GT(s.quarantined, 0);
+  EXPECT_GT(s.deduplicated, 0);
 }
 
 TEST(Silver, IncrementalRunsSeeOnlyNewRowsAndDuplicatesAcrossRunsLandOnce) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bullion/pipeline/spec.h"
+#include "bullion/table/table.h"
 
 namespace bullion::pipeline {
 
@@ -46,7 +47,12 @@ struct LayerResult {
   std::optional<int64_t> quarantine_version_written;
   std::vector<std::string> warnings;
   double seconds = 0;
+  double commit_seconds = 0;  // of `seconds`: writing the Delta log (the commits, quarantine's included)
 };
+
+// table::commit_write, its time added to result.commit_seconds.
+table::WriteResult commit_layer(LayerResult& result, const table::TableSpec& spec, std::vector<delta::AddFile> adds,
+                                const table::WriteMode& mode, const table::CommitInfo& info);
 
 // The lakehouse path of a spec table name.
 std::string table_path(const RunContext& ctx, const std::string& name);
