@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 
 #include "bullion/columnar/buffer.h"
 #include "bullion/core/error.h"
@@ -304,63 +305,99 @@ class DecimalSumState final : public AggregateState {
   std::vector<uint8_t> overflow_;
 };
 
-// Sample standard deviation with Spark's CentralMomentAgg updates.
+// Sample standard deviation from exact sums, so that, like sum and avg, it
+// does not depend on the order of rows and merges: Σx, and Σx² kept as two
+// exact sums of its parts (x² = p + e exactly, p = x·x rounded and e from an
+// fma: each part spans the values' range once, where x² in one sum would
+// span it twice and outgrow the 128-bit window). The final n·Σx² − (Σx)² is
+// computed from 106-bit roundings in double-double arithmetic: no
+// cancellation of the kind the textbook formula suffers in plain doubles
+// (timestamps: Σx² ≈ 10^37, the variance 10^-19 of it). Spark's Welford
+// updates agree to ~1e-15 relative.
 class StddevState final : public AggregateState {
  public:
   void resize(size_t g) override {
-    if (g > n_.size()) {
-      n_.resize(g, 0);
-      avg_.resize(g, 0);
-      m2_.resize(g, 0);
-    }
+    if (g > groups_.size()) groups_.resize(g);
   }
-  size_t num_groups() const override { return n_.size(); }
+  size_t num_groups() const override { return groups_.size(); }
   void update(const Column* input, size_t n, const uint32_t* groups) override {
     const double* x = input->data<double>();
     const uint8_t* valid = input->validity();
+    Group* state = groups_.data();
     for_each_row(n, groups, [&](size_t i, uint32_t g) {
+      if (groups && i + kPrefetchAhead < n) __builtin_prefetch(state + groups[i + kPrefetchAhead]);
       if (valid && !valid[i]) return;
-      const double new_n = n_[g] + 1.0;
-      const double delta = x[i] - avg_[g];
-      const double delta_n = delta / new_n;
-      avg_[g] += delta_n;
-      m2_[g] += delta * (delta - delta_n);
-      n_[g] = new_n;
+      Group& s = state[g];
+      const double square = x[i] * x[i];
+      const int widened = s.sum.add(x[i]) + s.squares.add(square) + s.square_errors.add(std::fma(x[i], x[i], -square));
+      heap_bytes_ += static_cast<size_t>(widened) * ExactSum::kWideBytes;
+      ++s.n;
     });
   }
   void merge(const AggregateState& other, const uint32_t* map) override {
     const auto& o = static_cast<const StddevState&>(other);
-    for (size_t g = 0; g < o.n_.size(); ++g) {
-      if (o.n_[g] == 0) continue;
+    for (size_t g = 0; g < o.groups_.size(); ++g) {
       const uint32_t t = mapped(map, g);
-      if (t == kSkipGroup) continue;
-      const double n1 = n_[t], n2 = o.n_[g];
-      const double n = n1 + n2;
-      const double delta = o.avg_[g] - avg_[t];
-      const double delta_n = n == 0 ? 0.0 : delta / n;
-      avg_[t] += delta_n * n2;
-      m2_[t] += o.m2_[g] + delta * delta_n * n1 * n2;
-      n_[t] = n;
+      if (o.groups_[g].n == 0 || t == kSkipGroup) continue;
+      Group& s = groups_[t];
+      const Group& from = o.groups_[g];
+      const int widened = s.sum.add(from.sum) + s.squares.add(from.squares) + s.square_errors.add(from.square_errors);
+      heap_bytes_ += static_cast<size_t>(widened) * ExactSum::kWideBytes;
+      s.n += from.n;
     }
   }
   ColumnPtr finalize() const override {
     auto out = Column::make(DataType::float64());
-    out->resize(n_.size());
+    out->resize(groups_.size());
     double* o = out->mutable_data<double>();
-    for (size_t g = 0; g < n_.size(); ++g) {
-      if (n_[g] < 2) {
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      if (groups_[g].n < 2) {
         o[g] = 0;
         out->set_null(g);
       } else {
-        o[g] = std::sqrt(m2_[g] / (n_[g] - 1.0));
+        o[g] = stddev(groups_[g]);
       }
     }
     return out;
   }
-  size_t memory_bytes() const override { return n_.capacity() * 24; }
+  size_t memory_bytes() const override { return groups_.capacity() * sizeof(Group) + heap_bytes_; }
 
  private:
-  std::vector<double> n_, avg_, m2_;
+  struct Group {
+    ExactSum sum, squares, square_errors;
+    int64_t n = 0;
+  };
+  // a·b as an unevaluated sum hi + lo (exact).
+  static std::pair<double, double> two_product(double a, double b) {
+    const double p = a * b;
+    return {p, std::fma(a, b, -p)};
+  }
+  // a + b as hi + lo (exact).
+  static std::pair<double, double> two_sum(double a, double b) {
+    const double s = a + b;
+    const double v = s - a;
+    return {s, (a - (s - v)) + (b - v)};
+  }
+  static double stddev(const Group& s) {
+    ExactSum squares = s.squares;
+    squares.add(s.square_errors);
+    const double sum = s.sum.rounded(), square_sum = squares.rounded();
+    if (!std::isfinite(sum) || !std::isfinite(square_sum)) return std::numeric_limits<double>::quiet_NaN();
+    const double n = static_cast<double>(s.n);
+    const auto [s_hi, s_lo] = s.sum.rounded2();
+    const auto [q_hi, q_lo] = squares.rounded2();
+    // n·Σx² and (Σx)² in double-double, then their difference.
+    const auto [nq_hi, nq_err] = two_product(n, q_hi);
+    const double nq_lo = nq_err + n * q_lo;
+    const auto [ss_hi, ss_err] = two_product(s_hi, s_hi);
+    const double ss_lo = ss_err + 2 * s_hi * s_lo;
+    const auto [d_hi, d_err] = two_sum(nq_hi, -ss_hi);
+    const double d = d_hi + (d_err + (nq_lo - ss_lo));
+    if (!std::isfinite(d)) return std::numeric_limits<double>::quiet_NaN();  // squares beyond the double range
+    return d <= 0 ? 0.0 : std::sqrt(d / (n * (n - 1)));                      // d <= 0: a constant group
+  }
+  std::vector<Group> groups_;
+  size_t heap_bytes_ = 0;  // of the sums that outgrew 128 bits
 };
 
 // --- min / max / first / last ------------------------------------------------------------

@@ -194,4 +194,12 @@ double ExactSum::rounded() const {
   return round_to_double(magnitude(acc), exp_, false, acc < 0);
 }
 
+std::pair<double, double> ExactSum::rounded2() const {
+  const double hi = rounded();
+  if (!std::isfinite(hi)) return {hi, 0.0};
+  ExactSum rest = *this;
+  rest.add(-hi);
+  return {hi, rest.rounded()};
+}
+
 }  // namespace bullion::expr

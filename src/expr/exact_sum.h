@@ -1,7 +1,7 @@
-// Exact sums of doubles, rounded once: what makes sum and avg of DOUBLE
-// identical with 1 or N threads and with or without spilling (DESIGN, "Engine
-// principles"). A double sum in floating point depends on the order of its
-// additions, and merging partial states changes that order.
+// Exact sums of doubles, rounded once: what makes sum, avg and stddev of
+// DOUBLE identical with 1 or N threads and with or without spilling (DESIGN,
+// "Engine principles"). A double sum in floating point depends on the order
+// of its additions, and merging partial states changes that order.
 //
 // An ExactSum holds the sum of every finite value added so far exactly, as
 // acc · 2^exp with a 128-bit integer acc: values within a range of 2^70 of
@@ -23,6 +23,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 namespace bullion::expr {
 
@@ -84,6 +85,8 @@ class ExactSum {
   bool add(const ExactSum& other);
   // The sum, correctly rounded.
   double rounded() const;
+  // hi + lo: hi the sum correctly rounded, lo the rest correctly rounded (106 bits).
+  std::pair<double, double> rounded2() const;
   // Bytes held outside the object (the wide accumulator, when there is one).
   size_t heap_bytes() const { return (flags_ & kWide) ? kWideBytes : 0; }
 

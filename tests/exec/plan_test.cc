@@ -256,8 +256,8 @@ TEST_P(PlanTest, SumsOfDoublesAreTheSameBitsInEveryMode) {
     batch.sync_num_rows();
     batches.push_back(std::move(batch));
   }
-  const Plan plan =
-      Plan::values(schema, batches).aggregate({"k"}, {{"s", "sum(x)"}, {"a", "avg(x)"}, {"ai", "avg(k)"}});
+  const Plan plan = Plan::values(schema, batches)
+                        .aggregate({"k"}, {{"s", "sum(x)"}, {"a", "avg(x)"}, {"sd", "stddev(x)"}, {"ai", "avg(k)"}});
   ThreadPool one(1);
   MemoryBudget unbounded(uint64_t{1} << 32);
   ExecContext reference_ctx;

@@ -163,5 +163,13 @@ TEST(ExactSum, CopiesAndMovesOwnTheirWideAccumulator) {
   expect_bits(moved.rounded(), reference_sum(values), "the copy, moved and assigned");
 }
 
+TEST(ExactSum, RoundsToTwoDoublesForTheRest) {
+  ExactSum s;
+  for (double x : {1.0, 0x1p-80, 0x1p-90}) s.add(x);
+  const auto [hi, lo] = s.rounded2();
+  expect_bits(hi, 1.0, "hi");
+  expect_bits(lo, 0x1p-80 + 0x1p-90, "lo");
+}
+
 }  // namespace
 }  // namespace bullion::expr

@@ -192,18 +192,15 @@ def same_value(a, b, rel):
     return type(a) is type(b) and a == b
 
 
-def assert_same_rows(ours, theirs, what, rel=1e-9, column_rel=None):
-    """Exact for integers, strings and timestamps; doubles within `rel` (0: bit-identical up to -0.0), or within
-    column_rel[name] for the columns it names."""
+def assert_same_rows(ours, theirs, what, rel=1e-9):
+    """Exact for integers, strings and timestamps; doubles within `rel` (0: bit-identical up to -0.0)."""
     names, rows = ours
     their_names, their_rows = theirs
     assert names == their_names, what
     assert len(rows) == len(their_rows), f"{what}: {len(rows)} rows against {len(their_rows)}"
-    column_rel = column_rel or {}
     for i, (a, b) in enumerate(zip(rows, their_rows)):
         for name, x, y in zip(names, a, b):
-            assert same_value(x, y, column_rel.get(name, rel)), \
-                f"{what}: row {i}, column {name}: {x!r} against {y!r}\n{a}\n{b}"
+            assert same_value(x, y, rel), f"{what}: row {i}, column {name}: {x!r} against {y!r}\n{a}\n{b}"
 
 
 def duckdb_rows(sql, threads=2):
@@ -219,12 +216,11 @@ def files_sql(paths):
     return "read_parquet([" + ", ".join(f"'{p}'" for p in paths) + "])"
 
 
-def run_in_every_mode(exec_tool, tmp_path, args, name, expect_spill=True, welford_columns=()):
+def run_in_every_mode(exec_tool, tmp_path, args, name, expect_spill=True):
     """Runs one exec_tool command in every mode; returns the rows (identical in all modes) and the spill stats.
 
-    Identical means the same rows and the same bits, doubles included: sum and avg of doubles are exact sums rounded
-    once, so merging partial states in another order does not change them. stddev follows Spark's Welford updates,
-    whose merges may change the last bits: `welford_columns` are compared to 1e-13 relative.
+    Identical means the same rows and the same bits, doubles included: sum, avg and stddev of doubles come from exact
+    sums rounded once, so merging partial states in another order does not change them.
     """
     results = {}
     stats = {}
@@ -234,8 +230,7 @@ def run_in_every_mode(exec_tool, tmp_path, args, name, expect_spill=True, welfor
         results[mode] = read_parquet_rows(out)
     first = results["1 thread"]
     for mode, rows in results.items():
-        assert_same_rows(rows, first, f"{name}: {mode} against 1 thread", rel=0,
-                         column_rel={c: 1e-13 for c in welford_columns})
+        assert_same_rows(rows, first, f"{name}: {mode} against 1 thread", rel=0)
     if expect_spill:
         assert stats["spill"]["spilled_bytes"] > 0, f"{name}: --force-spill did not spill"
     return first, stats
@@ -276,7 +271,7 @@ def test_aggregate_equals_duckdb(exec_tool, inputs, tmp_path, keys):
     args = ["aggregate", "--parquet", *files, *(["--keys", ",".join(keys)] if keys else [])]
     for name, ours, _ in AGGREGATES:
         args += ["--agg", f"{name}={ours}"]
-    rows, _ = run_in_every_mode(exec_tool, tmp_path, args, "aggregate", welford_columns=("sdev_x", "sdev_d"))
+    rows, _ = run_in_every_mode(exec_tool, tmp_path, args, "aggregate")
     select = ", ".join(keys + [f"{theirs} AS {name}" for name, _, theirs in AGGREGATES])
     group = f" GROUP BY {', '.join(keys)}" if keys else ""
     assert_same_rows(rows, duckdb_rows(f"SELECT {select} FROM {files_sql(files)}{group}"), f"aggregate by {keys}")

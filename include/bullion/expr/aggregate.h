@@ -15,9 +15,9 @@
 //   avg(x), mean(x)     DOUBLE from the exact sum (DECIMAL(p+4, s+4) for
 //                       decimals); NULL when empty
 //   min(x), max(x)      the input type; NaN is the largest double; NULLs ignored
-//   stddev(x), stddev_samp(x)  DOUBLE sample standard deviation (Welford, as
-//                       Spark; merging partial states may change the last
-//                       bits); NULL for fewer than two values
+//   stddev(x), stddev_samp(x)  DOUBLE sample standard deviation from exact sums
+//                       of x and x² (order-independent, as sum); NULL for
+//                       fewer than two values
 //   first(x[, ignore_nulls]), last(x[, ignore_nulls])  the first/last row's
 //                       value in input order (NULL included unless ignore_nulls)
 // Every aggregate except count accepts DISTINCT (evaluated on distinct
