@@ -9,7 +9,8 @@
 //
 // Two passes, when the plan gives a way to read the input's keys first (a
 // scan of the input's source): pass 1 hashes every key and finds the hashes
-// that occur more than once (8 bytes per row, sorted per partition); pass 2
+// that occur more than once (8 bytes per row, counted per partition in a hash
+// set); pass 2
 // streams the rows whose key hash occurs once straight through, and only the
 // rest (Silver: ~2% of its rows, the duplicates and rare hash collisions)
 // go through the partitioning above. A single pass serializes and compresses
@@ -85,23 +86,29 @@ std::vector<SortKey> resolve_order(const Schema& schema, const std::vector<SortS
 
 // Pass 1's answer: the hashes of the keys that occur more than once. An
 // open-addressing set of hashes at a load factor of at most 1/2 (0 marks an
-// empty slot; the hash 0 is kept aside).
+// empty slot; the hash 0 is kept aside), reserved from the budget for as
+// long as it lives.
 class RepeatedKeys {
  public:
-  explicit RepeatedKeys(const std::vector<uint64_t>& hashes) {
+  // nullopt when the budget refuses the set.
+  static std::optional<RepeatedKeys> make(const std::vector<uint64_t>& hashes, MemoryBudget& budget) {
     size_t size = 64;
     while (size < hashes.size() * 2) size *= 2;
-    slots_.assign(size, 0);
-    mask_ = size - 1;
+    auto reservation = std::make_unique<MemoryReservation>(budget);
+    if (!reservation->try_resize(size * sizeof(uint64_t))) return std::nullopt;
+    RepeatedKeys keys(std::move(reservation));
+    keys.slots_.assign(size, 0);
+    keys.mask_ = size - 1;
     for (uint64_t h : hashes) {
       if (h == 0) {
-        zero_ = true;
+        keys.zero_ = true;
         continue;
       }
-      size_t s = h & mask_;
-      while (slots_[s] != 0 && slots_[s] != h) s = (s + 1) & mask_;
-      slots_[s] = h;
+      size_t s = h & keys.mask_;
+      while (keys.slots_[s] != 0 && keys.slots_[s] != h) s = (s + 1) & keys.mask_;
+      keys.slots_[s] = h;
     }
+    return keys;
   }
   bool contains(uint64_t h) const {
     if (h == 0) return zero_;
@@ -110,9 +117,10 @@ class RepeatedKeys {
       if (slots_[s] == 0) return false;
     }
   }
-  size_t memory_bytes() const { return slots_.capacity() * sizeof(uint64_t); }
 
  private:
+  explicit RepeatedKeys(std::unique_ptr<MemoryReservation> reservation) : reservation_(std::move(reservation)) {}
+  std::unique_ptr<MemoryReservation> reservation_;
   std::vector<uint64_t> slots_;
   size_t mask_ = 0;
   bool zero_ = false;
@@ -455,6 +463,9 @@ class TwoPassDedupeStream final : public Stream {
 // Thrown to stop pass 1 when the budget refuses its hashes.
 struct HashesRefused {};
 
+// Pass 1: the keys that occur more than once in keys_of_input_, or nullopt
+// when the budget refuses the hashes (8 bytes per row) or the set of repeats.
+
 std::optional<RepeatedKeys> DedupeNode::repeated_keys(ExecContext& ctx) const {
   struct Worker {
     explicit Worker(const std::vector<DataType>& types, MemoryBudget& budget) : encoder(types), reservation(budget) {}
@@ -506,7 +517,8 @@ std::optional<RepeatedKeys> DedupeNode::repeated_keys(ExecContext& ctx) const {
   });
   std::vector<uint64_t> hashes;
   for (const auto& r : repeated) hashes.insert(hashes.end(), r.begin(), r.end());
-  return RepeatedKeys(hashes);
+  for (auto& w : workers) w->reservation.release_all();
+  return RepeatedKeys::make(hashes, *ctx.budget);
 }
 
 std::unique_ptr<Stream> DedupeNode::open(ExecContext& ctx) const {
