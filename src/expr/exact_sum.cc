@@ -1,7 +1,6 @@
 #include "expr/exact_sum.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
