@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "bullion/core/error.h"
 #include "bullion/core/fs.h"
 #include "bullion/core/time.h"
 #include "bullion/core/uuid.h"
+#include "bullion/delta/log.h"
 #include "bullion/pipeline/bronze.h"
 #include "bullion/pipeline/gold.h"
 #include "bullion/pipeline/silver.h"
@@ -125,7 +127,24 @@ RunRecord run_pipeline(const PipelineSpec& spec, const std::string& lakehouse, c
     record.record_path = dir + "/" + stamp + "-" + record.run_id + ".json";
     FileSystem::local().write_atomic(record.record_path, record.to_json() + "\n");
   };
-  auto run = [&](const std::string& layer, const std::string& table, const std::function<LayerResult()>& fn) {
+  // A dry run creates no table: a layer reading one that an earlier layer of
+  // this run would have created is skipped, saying so.
+  std::set<std::string> would_create;
+  auto run = [&](const std::string& layer, const std::string& table, const std::vector<std::string>& inputs,
+                 const std::function<LayerResult()>& fn) {
+    if (options.dry_run) {
+      would_create.insert(table);
+      for (const std::string& input : inputs)
+        if (would_create.contains(input) && !delta::DeltaTable::exists(table_path(ctx, input))) {
+          LayerResult skipped;
+          skipped.layer = layer;
+          skipped.table = table;
+          skipped.status = "SKIPPED";
+          skipped.message = "dry run: " + input + " does not exist yet (an earlier layer of this run would create it)";
+          record.layers.push_back(std::move(skipped));
+          return;
+        }
+    }
     try {
       record.layers.push_back(fn());
     } catch (const Error& e) {
@@ -142,13 +161,14 @@ RunRecord run_pipeline(const PipelineSpec& spec, const std::string& lakehouse, c
     }
   };
   if (wants("bronze"))
-    for (const auto& b : spec.bronze) run("bronze", b.table, [&] { return run_bronze(ctx, b); });
+    for (const auto& b : spec.bronze) run("bronze", b.table, {}, [&] { return run_bronze(ctx, b); });
   if (wants("silver"))
-    for (const auto& s : spec.silver) run("silver", s.table, [&] { return run_silver(ctx, s, exec); });
+    for (const auto& s : spec.silver) run("silver", s.table, {s.from}, [&] { return run_silver(ctx, s, exec); });
   if (wants("gold"))
-    for (const auto& g : spec.gold) run("gold", g.table, [&] { return run_gold(ctx, g, dates, exec); });
+    for (const auto& g : spec.gold) run("gold", g.table, {g.from}, [&] { return run_gold(ctx, g, dates, exec); });
   if (wants("labels"))
-    for (const auto& l : spec.labels) run("labels", l.table, [&] { return run_labels(ctx, l, exec); });
+    for (const auto& l : spec.labels)
+      run("labels", l.table, {l.from, l.features}, [&] { return run_labels(ctx, l, exec); });
   finish();
   return record;
 }

@@ -11,6 +11,7 @@
 #include "bullion/delta/scan.h"
 #include "bullion/generate/generator.h"
 #include "bullion/pipeline/bronze.h"
+#include "bullion/pipeline/runner.h"
 #include "support/temp_dir.h"
 
 namespace bullion::pipeline {
@@ -148,6 +149,23 @@ TEST(Silver, DryRunsReportWhatARunWouldDoAndWriteNothing) {
     EXPECT_EQ(dry, real);
   EXPECT_GT(s.quarantined, 0);
   EXPECT_GT(s.deduplicated, 0);
+}
+
+TEST(Silver, ADryRunOfAFreshLakehouseSkipsWhatReadsTablesItWouldCreate) {
+  Fixture f;
+  f.write("e.json",
+          R"({"event_id":"1","customer_id":"c1","event_type":"login","event_timestamp":"2025-01-01T00:00:00Z"})"
+          "\n");
+  RunOptions options;
+  options.dry_run = true;
+  const RunRecord record = run_pipeline(f.spec, f.dir.file("lake"), options, f.exec);
+  ASSERT_EQ(record.layers.size(), 2u);
+  EXPECT_EQ(record.layers[0].status, "DRY RUN");
+  EXPECT_EQ(record.layers[0].rows_out, 1);
+  EXPECT_EQ(record.layers[1].status, "SKIPPED");
+  EXPECT_NE(record.layers[1].message.find("churn.bronze.events does not exist yet"), std::string::npos)
+      << record.layers[1].message;
+  EXPECT_TRUE(f.lake_files().empty());
 }
 
 TEST(Silver, IncrementalRunsSeeOnlyNewRowsAndDuplicatesAcrossRunsLandOnce) {
