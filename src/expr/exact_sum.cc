@@ -142,24 +142,17 @@ bool ExactSum::add_scaled(__int128 v, int exp) {
     exp_ = exp;
     return false;
   }
-  // Align both to the lower exponent, within 126 bits; else widen.
-  if (exp < exp_) {
-    const int shift = exp_ - exp;
-    if (bit_length(magnitude(acc)) + shift > 126) {
+  // Align both to the lower exponent (shift the other up), within 126 bits; else widen.
+  if (exp != exp_) {
+    __int128& higher = exp < exp_ ? acc : v;
+    const int shift = exp < exp_ ? exp_ - exp : exp - exp_;
+    if (bit_length(magnitude(higher)) + shift > 126) {
       widen();
       wide()->add(v, exp);
       return true;
     }
-    acc *= static_cast<__int128>(1) << shift;
-    exp_ = exp;
-  } else if (exp > exp_) {
-    const int shift = exp - exp_;
-    if (bit_length(magnitude(v)) + shift > 126) {
-      widen();
-      wide()->add(v, exp);
-      return true;
-    }
-    v *= static_cast<__int128>(1) << shift;
+    higher *= static_cast<__int128>(1) << shift;
+    exp_ = std::min(exp_, exp);
   }
   __int128 sum;
   if (__builtin_add_overflow(acc, v, &sum)) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -95,6 +96,31 @@ std::vector<std::string> rendered(const std::vector<Batch>& batches) {
 }
 
 std::string key_text(const std::optional<std::string>& k) { return k ? "'" + *k + "'" : "NULL"; }
+
+// The four joins' expected rows: each probe row (rendered) with the
+// rendered right rows it matches; check() compares them, sorted, with `run`.
+struct ExpectedJoins {
+  std::vector<std::string> inner, left, semi, anti;
+  void add(const std::string& probe, const std::vector<std::string>& matches) {
+    if (matches.empty()) {
+      left.push_back(probe + "NULL|NULL|");
+      anti.push_back(probe);
+      return;
+    }
+    semi.push_back(probe);
+    for (const std::string& m : matches) {
+      inner.push_back(probe + m);
+      left.push_back(probe + m);
+    }
+  }
+  void check(const std::function<std::vector<std::string>(JoinType)>& run) {
+    for (auto* v : {&inner, &left, &semi, &anti}) std::sort(v->begin(), v->end());
+    EXPECT_EQ(run(JoinType::kInner), inner);
+    EXPECT_EQ(run(JoinType::kLeft), left);
+    EXPECT_EQ(run(JoinType::kSemi), semi);
+    EXPECT_EQ(run(JoinType::kAnti), anti);
+  }
+};
 
 }  // namespace
 
@@ -353,26 +379,14 @@ TEST_P(PlanTest, JoinsInnerLeftSemiAntiNeverMatchNullKeys) {
   auto run = [&](JoinType type) {
     return rendered(input_.select({"k", "ord"}).join(r, {"k"}, {"rk"}, type).collect(ctx_));
   };
-  std::vector<std::string> inner, left, semi, anti;
+  ExpectedJoins expected;
   for (const Row& row : rows_) {
-    const std::string base = key_text(row.k) + "|" + std::to_string(row.ord) + "|";
     const auto [lo, hi] = row.k ? right.equal_range(*row.k) : std::make_pair(right.end(), right.end());
-    if (lo == hi) {
-      left.push_back(base + "NULL|NULL|");
-      anti.push_back(base);
-    } else {
-      semi.push_back(base);
-      for (auto it = lo; it != hi; ++it) {
-        inner.push_back(base + "'" + it->first + "'|" + std::to_string(it->second) + "|");
-        left.push_back(inner.back());
-      }
-    }
+    std::vector<std::string> matches;
+    for (auto it = lo; it != hi; ++it) matches.push_back("'" + it->first + "'|" + std::to_string(it->second) + "|");
+    expected.add(key_text(row.k) + "|" + std::to_string(row.ord) + "|", matches);
   }
-  for (auto* v : {&inner, &left, &semi, &anti}) std::sort(v->begin(), v->end());
-  EXPECT_EQ(run(JoinType::kInner), inner);
-  EXPECT_EQ(run(JoinType::kLeft), left);
-  EXPECT_EQ(run(JoinType::kSemi), semi);
-  EXPECT_EQ(run(JoinType::kAnti), anti);
+  expected.check(run);
 }
 
 // One BIGINT key: the word form of build and probe keys, looked up through a
@@ -396,27 +410,16 @@ TEST_P(PlanTest, JoinsOnAnIntegerKeyNeverMatchNullKeys) {
     const Plan r = Plan::values(right_schema, {rb});
     const Plan l = input_.project({{"gs", "g * " + std::to_string(scale)}, {"ord", "ord"}});
     auto run = [&](JoinType type) { return rendered(l.join(r, {"gs"}, {"rg"}, type).collect(ctx_)); };
-    std::vector<std::string> inner, left, semi, anti;
+    ExpectedJoins expected;
     for (const Row& row : rows_) {
       const std::optional<int64_t> gs = row.g ? std::optional<int64_t>(*row.g * scale) : std::nullopt;
-      const std::string base = (gs ? std::to_string(*gs) : "NULL") + "|" + std::to_string(row.ord) + "|";
       const auto [lo, hi] = gs ? right.equal_range(*gs) : std::make_pair(right.end(), right.end());
-      if (lo == hi) {
-        left.push_back(base + "NULL|NULL|");
-        anti.push_back(base);
-      } else {
-        semi.push_back(base);
-        for (auto it = lo; it != hi; ++it) {
-          inner.push_back(base + std::to_string(it->first) + "|" + std::to_string(it->second) + "|");
-          left.push_back(inner.back());
-        }
-      }
+      std::vector<std::string> matches;
+      for (auto it = lo; it != hi; ++it)
+        matches.push_back(std::to_string(it->first) + "|" + std::to_string(it->second) + "|");
+      expected.add((gs ? std::to_string(*gs) : "NULL") + "|" + std::to_string(row.ord) + "|", matches);
     }
-    for (auto* v : {&inner, &left, &semi, &anti}) std::sort(v->begin(), v->end());
-    EXPECT_EQ(run(JoinType::kInner), inner);
-    EXPECT_EQ(run(JoinType::kLeft), left);
-    EXPECT_EQ(run(JoinType::kSemi), semi);
-    EXPECT_EQ(run(JoinType::kAnti), anti);
+    expected.check(run);
   }
 }
 

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -199,13 +198,7 @@ TEST(Gold, ABackfillEqualsSeparateRunsAndARerunChangesNoRow) {
   run_gold(backfill, spec.gold[0], dates, exec);
   EXPECT_EQ(all_rows(dir.file("backfill/churn/gold/features")), rows);
   // Dry runs of gold and labels count the rows a run would write, and write nothing.
-  auto files = [&] {
-    std::set<std::string> out;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(dir.file("backfill")))
-      if (e.is_regular_file()) out.insert(e.path().string());
-    return out;
-  };
-  const std::set<std::string> before = files();
+  const std::set<std::string> before = dir.files_under("backfill");
   RunContext dry = backfill;
   dry.dry_run = true;
   const LayerResult gold = run_gold(dry, spec.gold[0], dates, exec);
@@ -214,7 +207,7 @@ TEST(Gold, ABackfillEqualsSeparateRunsAndARerunChangesNoRow) {
   const LayerResult labels = run_labels(dry, spec.labels[0], exec);
   EXPECT_EQ(labels.status, "DRY RUN");
   EXPECT_EQ(labels.rows_out, run_labels(separate, spec.labels[0], exec).rows_out);
-  EXPECT_EQ(files(), before);
+  EXPECT_EQ(dir.files_under("backfill"), before);
 }
 
 }  // namespace bullion::pipeline

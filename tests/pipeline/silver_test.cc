@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -72,13 +71,13 @@ struct Fixture {
     c.dry_run = dry_run;
     return run_silver(c, spec.silver[0], exec);
   }
-  // Every file under the lakehouse.
-  std::set<std::string> lake_files() const {
-    std::set<std::string> files;
-    if (!std::filesystem::exists(dir.file("lake"))) return files;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(dir.file("lake")))
-      if (e.is_regular_file()) files.insert(e.path().string());
-    return files;
+  std::set<std::string> lake_files() const { return dir.files_under("lake"); }
+  GenerateSummary generate_events(uint64_t n) const {
+    GenerateOptions g;
+    g.out_dir = dir.file("raw");
+    g.num_events = n;
+    g.num_files = 2;
+    return generate(g);
   }
   void write(const std::string& name, const std::string& text) const { std::ofstream(dir.file("raw/" + name)) << text; }
   Batch rows(std::vector<std::string> columns) const {
@@ -96,11 +95,7 @@ void expect_accounted(const LayerResult& r) {
 
 TEST(Silver, GeneratedDataEveryRowAccountedForAndIdempotent) {
   Fixture f;
-  GenerateOptions g;
-  g.out_dir = f.dir.file("raw");
-  g.num_events = 30000;
-  g.num_files = 2;
-  const GenerateSummary summary = generate(g);
+  const GenerateSummary summary = f.generate_events(30000);
   const LayerResult b = f.bronze(1000);
   const LayerResult s = f.silver(1000);
   expect_accounted(s);
@@ -123,11 +118,7 @@ TEST(Silver, GeneratedDataEveryRowAccountedForAndIdempotent) {
 
 TEST(Silver, DryRunsReportWhatARunWouldDoAndWriteNothing) {
   Fixture f;
-  GenerateOptions g;
-  g.out_dir = f.dir.file("raw");
-  g.num_events = 20000;
-  g.num_files = 2;
-  generate(g);
+  f.generate_events(20000);
   const LayerResult dry_bronze = f.bronze(1000, /*dry_run=*/true);
   EXPECT_EQ(dry_bronze.status, "DRY RUN");
   EXPECT_TRUE(f.lake_files().empty()) << "a dry run of bronze wrote " << *f.lake_files().begin();

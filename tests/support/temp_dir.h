@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <string>
 
 namespace bullion::testing {
@@ -23,6 +24,14 @@ class TempDir {
 
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
+  // Every regular file under `name` (none if it does not exist).
+  std::set<std::string> files_under(const std::string& name) const {
+    std::set<std::string> files;
+    if (!std::filesystem::exists(file(name))) return files;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(file(name)))
+      if (e.is_regular_file()) files.insert(e.path().string());
+    return files;
+  }
 
  private:
   std::string path_;
